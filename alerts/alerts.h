@@ -1,0 +1,37 @@
+/*
+ * alerts/: the Redis store (store.c) and, later, alert delivery.
+ */
+#ifndef YQ_ALERTS_H
+#define YQ_ALERTS_H
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+
+#include "config/config.h"
+
+/* store.c */
+struct store;
+enum store_state {
+	STORE_DOWN,
+	STORE_CONNECTING,
+	STORE_UP,
+	STORE_BAD_SCHEMA,
+};
+/* reply is NULL when the command was lost; it lives only for the call. */
+typedef void (*store_reply_cb)(redisReply *reply, void *arg);
+typedef void (*store_done_cb)(void *arg);
+typedef void (*store_state_cb)(enum store_state, const char *reason, void *arg);
+struct store *store_new(struct event_base *, const struct conf_redis *,
+                        store_state_cb, void *);
+int store_reconfigure(struct store *, const struct conf_redis *);
+int store_command(struct store *, store_reply_cb, void *, const char *, ...);
+int store_command_final(struct store *, store_reply_cb, void *, const char *,
+                        ...);
+enum store_state store_state(const struct store *, const char **);
+const char *store_state_name(enum store_state);
+size_t store_pending(const struct store *);
+const char *store_prefix(const struct store *);
+void store_drain(struct store *, store_done_cb, void *);
+void store_free(struct store *);
+
+#endif

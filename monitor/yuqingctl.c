@@ -1,0 +1,116 @@
+/*
+ * yuqingctl.c: the operator's command line.  Commands that need the daemon
+ * talk to its HTTP API; offline ones (check-config) run the same code the
+ * daemon runs.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "alerts/alerts.h"
+#include "monitor/monitor.h"
+
+struct ctl_cmd {
+	const char *name;
+	const char *args;
+	const char *help;
+	int (*run)(int, char **);
+};
+
+static int ctl_help(int, char **);
+
+static int
+ctl_check_config(int argc, char **argv)
+{
+	struct config_errors errs = {NULL, 0};
+	struct config *c;
+	int dump = 0, i;
+	const char *file = NULL;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--dump") == 0)
+			dump = 1;
+		else if (strcmp(argv[i], "--help") == 0) {
+			printf(
+			    "usage: yuqingctl check-config [--dump] FILE\n"
+			    "Check FILE; print \"configuration OK\" and exit "
+			    "0, or every\nerror found and exit 1.  --dump "
+			    "prints the effective\nconfiguration (secrets "
+			    "redacted) instead.\n");
+			return 0;
+		} else if (file == NULL)
+			file = argv[i];
+		else
+			file = NULL, i = argc;
+	}
+	if (file == NULL) {
+		fprintf(stderr,
+		        "usage: yuqingctl check-config [--dump] FILE\n");
+		return 2;
+	}
+	if (!dump)
+		return config_check_file(file, stdout, stderr);
+	c = config_load(file, &errs);
+	if (c == NULL) {
+		for (k = 0; k < errs.n; k++)
+			fprintf(stderr, "%s\n", errs.v[k]);
+		config_errors_clear(&errs);
+		return 1;
+	}
+	config_dump(c, stdout);
+	config_free(c);
+	return 0;
+}
+
+static int
+ctl_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("yuqingctl %s\n", YQ_VERSION);
+	return 0;
+}
+
+static const struct ctl_cmd ctl_cmds[] = {
+    {"check-config", "[--dump] FILE", "check a configuration file",
+     ctl_check_config},
+    {"version", "", "print the version", ctl_version},
+    {"help", "", "this list", ctl_help},
+    {NULL, NULL, NULL, NULL},
+};
+
+static int
+ctl_help(int argc, char **argv)
+{
+	const struct ctl_cmd *c;
+
+	(void)argc;
+	(void)argv;
+	printf(
+	    "usage: yuqingctl COMMAND [ARGS]   (COMMAND --help for more)\n\n");
+	for (c = ctl_cmds; c->name != NULL; c++)
+		printf("  %-14s %-16s %s\n", c->name, c->args, c->help);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct ctl_cmd *c;
+
+	log_init("yuqingctl", LOG_WARNING);
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		ctl_help(0, NULL);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return ctl_version(0, NULL);
+	for (c = ctl_cmds; c->name != NULL; c++)
+		if (strcmp(c->name, argv[1]) == 0)
+			return c->run(argc - 1, argv + 1);
+	fprintf(stderr,
+	        "yuqingctl: unknown command '%s' (try yuqingctl help)\n",
+	        argv[1]);
+	return 2;
+}

@@ -1,0 +1,464 @@
+/*
+ * yuqingd.c: the daemon.  One libevent loop; every module gets the base and
+ * its part of the configuration.  Signals are events: TERM/INT stop (stop
+ * accepting, let in-flight Redis writes land, exit 0), HUP reloads the
+ * configuration atomically (a bad file is refused and the old one keeps
+ * running).  Under systemd it reports READY, RELOADING, STOPPING and pings
+ * the watchdog.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerts/alerts.h"
+#include "monitor/monitor.h"
+
+#define DEFAULT_CONFIG YQ_SYSCONFDIR "/yuqing/yuqing.conf"
+
+struct daemon {
+	struct event_base *base;
+	struct config *conf;
+	const char *conf_path;
+	int verbose;
+	struct store *store;
+	struct httpd *httpd;
+	struct feeds *feeds;
+	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
+	int stopping;
+	int64_t started_ms;
+	int64_t reloads;
+	uint64_t watchdog_usec;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(
+	    out,
+	    "usage: yuqingd [options]\n"
+	    "  -c, --config FILE        configuration file (default %s)\n"
+	    "  -f, --foreground         do not detach (systemd runs it so)\n"
+	    "  -t, --check-config FILE  check FILE and exit: 0 if OK, 1 with\n"
+	    "                           every error found\n"
+	    "  -d, --dump               print the effective configuration "
+	    "and exit\n"
+	    "                           (secrets are never printed)\n"
+	    "  -v, --verbose            more logging (repeat for more)\n"
+	    "      --time-scale N       N monitored seconds per real second\n"
+	    "      --time-start ISO     start the monitored clock at this "
+	    "instant\n"
+	    "  -V, --version            print the version and exit\n"
+	    "  -h, --help               print this help and exit\n",
+	    DEFAULT_CONFIG);
+}
+
+static int
+daemon_level(const struct daemon *d)
+{
+	int level = d->conf->log.level + d->verbose;
+
+	return level > LOG_DEBUG ? LOG_DEBUG : level;
+}
+
+static void
+daemon_notify_status(const struct daemon *d, const char *state)
+{
+	const char *reason;
+	enum store_state s = store_state(d->store, &reason);
+
+	sd_notifyf(0, "%sSTATUS=%s; redis %s; %zu feeds", state,
+	           d->stopping ? "stopping" : "running", store_state_name(s),
+	           feeds_count(d->feeds));
+}
+
+/* The start record tells operators (and tests) which daemon wrote last. */
+static void
+daemon_record_start(struct daemon *d)
+{
+	char now[32];
+
+	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
+	store_command(d->store, NULL, NULL,
+	              "HSET %s:daemon pid %d version %s started_at %lld "
+	              "connected_at %s",
+	              store_prefix(d->store), (int)getpid(), YQ_VERSION,
+	              (long long)d->started_ms, now);
+}
+
+static void
+daemon_store_state_cb(enum store_state s, const char *reason, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)reason;
+	if (s == STORE_UP && !d->stopping)
+		daemon_record_start(d);
+	daemon_notify_status(d, "");
+}
+
+/* /healthz: healthy when the loop runs and Redis is up with our schema. */
+static int
+daemon_health_cb(json_t *doc, void *arg)
+{
+	struct daemon *d = arg;
+	const char *reason;
+	enum store_state s = store_state(d->store, &reason);
+	char now[40];
+	int ok = s == STORE_UP && !d->stopping;
+
+	clock_format(clock_now_ms(), now, sizeof(now));
+	json_object_set_new(doc, "version", json_string(YQ_VERSION));
+	json_object_set_new(doc, "now", json_string(now));
+	json_object_set_new(doc, "time_scale", json_real(clock_scale()));
+	json_object_set_new(
+	    doc, "uptime_s",
+	    json_integer(
+	        (json_int_t)((clock_now_ms() - d->started_ms) / 1000)));
+	json_object_set_new(
+	    doc, "redis",
+	    json_pack("{s:s, s:s, s:i}", "state", store_state_name(s), "detail",
+	              reason, "pending", (json_int_t)store_pending(d->store)));
+	json_object_set_new(doc, "feeds",
+	                    json_integer((json_int_t)feeds_count(d->feeds)));
+	json_object_set_new(doc, "reloads", json_integer(d->reloads));
+	if (!ok) {
+		char why[300];
+
+		if (d->stopping)
+			snprintf(why, sizeof(why), "stopping");
+		else
+			snprintf(why, sizeof(why), "redis %s: %s",
+			         store_state_name(s), reason);
+		json_object_set_new(doc, "reason", json_string(why));
+	}
+	return ok;
+}
+
+static void
+daemon_done_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("in-flight work finished: pending=%zu",
+	         store_pending(d->store));
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+daemon_grace_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	log_err("shutdown grace expired, giving up on in-flight writes: "
+	        "pending=%zu",
+	        store_pending(d->store));
+	event_base_loopexit(d->base, NULL);
+}
+
+/*
+ * Stop: no new work (listener closed, feeds stopped), write the stop
+ * record, wait for Redis to acknowledge everything in flight (bounded by
+ * daemon.shutdown_grace), then leave the loop.
+ */
+static void
+daemon_stop(struct daemon *d, const char *why)
+{
+	struct timeval tv;
+	char now[32];
+
+	if (d->stopping) {
+		log_warnx("second stop signal, exiting now: signal=%s", why);
+		event_base_loopexit(d->base, NULL);
+		return;
+	}
+	d->stopping = 1;
+	sd_notify(0, "STOPPING=1");
+	log_notice("stopping: signal=%s pending=%zu", why,
+	           store_pending(d->store));
+	httpd_stop_accepting(d->httpd);
+	feeds_stop(d->feeds);
+	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
+	store_command_final(d->store, NULL, NULL,
+	                    "HSET %s:daemon stopped_at %s",
+	                    store_prefix(d->store), now);
+	clock_real_timeval(d->conf->daemon.shutdown_grace, &tv);
+	evtimer_add(d->grace_ev, &tv);
+	store_drain(d->store, daemon_done_cb, d);
+}
+
+/*
+ * Reload: parse the new file completely first; only a configuration with
+ * no error replaces the running one.  Binding a new HTTP address is the
+ * only step that can fail after parsing, and it is done before anything
+ * else changes.
+ */
+static void
+daemon_reload(struct daemon *d)
+{
+	struct config_errors errs = {NULL, 0};
+	struct config *nc;
+	size_t i;
+
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+	           (unsigned long long)clock_real_ms() * 1000ULL);
+	log_notice("reloading configuration: file=%s", d->conf_path);
+	nc = config_load(d->conf_path, &errs);
+	if (nc == NULL) {
+		for (i = 0; i < errs.n; i++)
+			log_err("config error: %s", errs.v[i]);
+		log_err("reload refused, keeping the running configuration: "
+		        "errors=%zu",
+		        errs.n);
+		config_errors_clear(&errs);
+		daemon_notify_status(d, "READY=1\n");
+		return;
+	}
+	if (httpd_reconfigure(d->httpd, &nc->http) == -1) {
+		log_err("reload refused, keeping the running configuration: "
+		        "reason=\"cannot listen on %s\"",
+		        nc->http.listen);
+		config_free(nc);
+		daemon_notify_status(d, "READY=1\n");
+		return;
+	}
+	clock_set_zone(nc->clock.zone);
+	store_reconfigure(d->store, &nc->redis);
+	feeds_reconfigure(d->feeds, nc);
+	config_free(d->conf);
+	d->conf = nc;
+	log_set_level(daemon_level(d));
+	d->reloads++;
+	log_notice("configuration reloaded: file=%s feeds=%zu", d->conf_path,
+	           nc->feeds.n);
+	daemon_notify_status(d, "READY=1\n");
+}
+
+static void
+daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		if (!d->stopping)
+			daemon_reload(d);
+	} else {
+		daemon_stop(d, sig == SIGTERM ? "TERM" : "INT");
+	}
+}
+
+static void
+daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+static void
+daemon_free(struct daemon *d)
+{
+	struct event **evs[] = {&d->sig_term, &d->sig_int, &d->sig_hup,
+	                        &d->watchdog_ev, &d->grace_ev};
+	size_t i;
+
+	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (*evs[i] != NULL)
+			event_free(*evs[i]);
+	httpd_free(d->httpd);
+	feeds_free(d->feeds);
+	store_free(d->store);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	config_free(d->conf);
+	libevent_global_shutdown();
+}
+
+static void
+daemon_start(struct daemon *d)
+{
+	struct timeval tv;
+
+	d->base = event_base_new();
+	if (d->base == NULL)
+		fatalx("cannot create the event loop");
+	d->sig_term = evsignal_new(d->base, SIGTERM, daemon_signal_cb, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, daemon_signal_cb, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, daemon_signal_cb, d);
+	d->grace_ev = evtimer_new(d->base, daemon_grace_cb, d);
+	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
+	    d->grace_ev == NULL || evsignal_add(d->sig_term, NULL) == -1 ||
+	    evsignal_add(d->sig_int, NULL) == -1 ||
+	    evsignal_add(d->sig_hup, NULL) == -1)
+		fatalx("cannot install signal handlers");
+	d->feeds = feeds_new(d->base, d->conf);
+	if (d->feeds == NULL)
+		fatalx("cannot set up feeds");
+	d->store =
+	    store_new(d->base, &d->conf->redis, daemon_store_state_cb, d);
+	if (d->store == NULL)
+		fatalx("cannot set up the redis link: addr=%s",
+		       d->conf->redis.address);
+	d->httpd = httpd_new(d->base, &d->conf->http, daemon_health_cb, d);
+	if (d->httpd == NULL)
+		fatalx("cannot start the http listener: addr=%s",
+		       d->conf->http.listen);
+	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0) {
+		d->watchdog_ev =
+		    event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb, d);
+		clock_real_timeval((int64_t)(d->watchdog_usec / 2000), &tv);
+		if (d->watchdog_ev == NULL ||
+		    event_add(d->watchdog_ev, &tv) == -1)
+			fatalx("cannot arm the watchdog timer");
+		log_info("systemd watchdog armed: interval_ms=%lld",
+		         (long long)(d->watchdog_usec / 2000));
+	}
+}
+
+static int
+parse_scale(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= CLOCK_SCALE_MIN) ||
+	    !(v <= CLOCK_SCALE_MAX))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"check-config", required_argument, NULL, 't'},
+	    {"dump", no_argument, NULL, 'd'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"time-scale", required_argument, NULL, 1},
+	    {"time-start", required_argument, NULL, 2},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct daemon d;
+	struct config_errors errs = {NULL, 0};
+	const char *time_start = NULL;
+	double scale = 1.0;
+	int64_t start_ms = -1;
+	int ch, foreground = 0, dump = 0;
+	size_t i;
+
+	memset(&d, 0, sizeof(d));
+	d.conf_path = DEFAULT_CONFIG;
+	log_init("yuqingd", LOG_INFO);
+	while ((ch = getopt_long(argc, argv, "c:ft:dvVh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			d.conf_path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			return config_check_file(optarg, stdout, stderr);
+		case 'd':
+			dump = 1;
+			break;
+		case 'v':
+			d.verbose++;
+			break;
+		case 1:
+			if (parse_scale(optarg, &scale) == -1) {
+				fprintf(stderr,
+				        "yuqingd: --time-scale: '%s' is not a "
+				        "number in %g..%g\n",
+				        optarg, CLOCK_SCALE_MIN,
+				        CLOCK_SCALE_MAX);
+				return 2;
+			}
+			break;
+		case 2:
+			time_start = optarg;
+			break;
+		case 'V':
+			printf("yuqingd %s\n", YQ_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	d.conf = config_load(d.conf_path, &errs);
+	if (d.conf == NULL) {
+		for (i = 0; i < errs.n; i++)
+			fprintf(stderr, "%s\n", errs.v[i]);
+		fprintf(stderr,
+		        "yuqingd: %zu error%s in configuration, not "
+		        "starting\n",
+		        errs.n, errs.n == 1 ? "" : "s");
+		config_errors_clear(&errs);
+		return 1;
+	}
+	if (dump) {
+		int rc = config_dump(d.conf, stdout) == 0 ? 0 : 1;
+
+		config_free(d.conf);
+		return rc;
+	}
+	clock_set_zone(d.conf->clock.zone);
+	if (time_start != NULL &&
+	    clock_parse_iso8601(time_start, &start_ms) == -1) {
+		fprintf(stderr,
+		        "yuqingd: --time-start: '%s' is not an ISO 8601 "
+		        "instant (e.g. 2026-11-27T08:00:00+08:00)\n",
+		        time_start);
+		config_free(d.conf);
+		return 2;
+	}
+	clock_init(scale, start_ms);
+	log_set_level(daemon_level(&d));
+	if (!foreground && getenv("NOTIFY_SOCKET") == NULL) {
+		if (daemon(0, 0) == -1)
+			fatalx("cannot detach: err=\"%s\"", strerror(errno));
+		log_to_syslog();
+	}
+	srandom((unsigned)(clock_real_ms() ^ getpid()));
+	d.started_ms = clock_now_ms();
+	{
+		char now[40];
+
+		clock_format(d.started_ms, now, sizeof(now));
+		log_notice("starting: version=%s config=%s now=%s "
+		           "time_scale=%g zone=%s",
+		           YQ_VERSION, d.conf_path, now, clock_scale(),
+		           d.conf->clock.zone);
+	}
+	daemon_start(&d);
+	daemon_notify_status(&d, "READY=1\n");
+	event_base_dispatch(d.base);
+	log_notice("stopped: pending=%zu", store_pending(d.store));
+	daemon_free(&d);
+	return 0;
+}
