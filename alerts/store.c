@@ -22,6 +22,7 @@ struct store {
 	redisAsyncContext *ac;
 	enum store_state state;
 	char reason[256];
+	char last_down[256]; /* reason last logged as a warning */
 	char addr[256];
 	struct conf_addr target;
 	char *prefix;
@@ -33,6 +34,7 @@ struct store {
 	int64_t last_ping;
 	size_t pending;
 	int stopping;
+	int handshake_failed;
 	unsigned failures;
 	struct event *retry_ev;   /* reconnect after backoff */
 	struct event *connect_ev; /* connect timeout */
@@ -69,6 +71,11 @@ store_state_name(enum store_state s)
 	return "?";
 }
 
+/*
+ * Log what a person needs: the link going down (once per outage and
+ * reason), and coming back with how many attempts it took.  Each retry
+ * is only a debug line.
+ */
 static void
 store_set_state(struct store *st, enum store_state s, const char *reason)
 {
@@ -76,16 +83,23 @@ store_set_state(struct store *st, enum store_state s, const char *reason)
 
 	st->state = s;
 	snprintf(st->reason, sizeof(st->reason), "%s", reason);
-	if (old == s)
-		return;
-	if (s == STORE_UP)
-		log_notice("redis link up: addr=%s", st->addr);
-	else if (s == STORE_CONNECTING)
-		log_info("redis link connecting: addr=%s", st->addr);
-	else
+	if (s == STORE_CONNECTING) {
+		log_debug("redis link connecting: addr=%s attempt=%u", st->addr,
+			  st->failures + 1);
+	} else if (s == STORE_UP) {
+		log_notice("redis link up: addr=%s attempts=%u", st->addr,
+			   st->failures + 1);
+		st->failures = 0;
+		st->last_down[0] = '\0';
+	} else if (strcmp(st->last_down, reason) != 0) {
 		log_warnx("redis link %s: addr=%s reason=\"%s\"",
-		          store_state_name(s), st->addr, reason);
-	if (st->state_cb != NULL)
+			  store_state_name(s), st->addr, reason);
+		snprintf(st->last_down, sizeof(st->last_down), "%s", reason);
+	} else {
+		log_debug("redis link still %s: addr=%s attempt=%u",
+			  store_state_name(s), st->addr, st->failures);
+	}
+	if (old != s && st->state_cb != NULL)
 		st->state_cb(s, st->reason, st->state_arg);
 }
 
@@ -258,7 +272,8 @@ store_drop(struct store *st, const char *why)
 
 	if (ac == NULL)
 		return;
-	snprintf(st->reason, sizeof(st->reason), "%s", why);
+	if (why != st->reason)
+		snprintf(st->reason, sizeof(st->reason), "%s", why);
 	if (!(ac->c.flags & REDIS_CONNECTED)) {
 		/* hiredis calls no callback for a context never connected */
 		ac->data = NULL;
@@ -297,13 +312,13 @@ store_handshake_cb(redisReply *r, void *arg)
 	struct store *st = arg;
 	char why[300];
 
-	if (r == NULL)
-		return;
+	if (r == NULL || st->handshake_failed)
+		return; /* the first refusal is the reason worth keeping */
 	if (r->type == REDIS_REPLY_ERROR) {
+		st->handshake_failed = 1;
 		snprintf(why, sizeof(why), "handshake refused: %s", r->str);
 		store_set_state(st, STORE_DOWN, why);
-		/* cannot free from inside a reply: let the tick drop it */
-		st->last_progress = 0;
+		/* cannot free from inside a reply: the tick drops the link */
 		return;
 	}
 	if (r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0) {
@@ -341,6 +356,7 @@ store_connect(struct store *st)
 	ac->data = st;
 	st->ac = ac;
 	st->pending = 0;
+	st->handshake_failed = 0;
 	redisLibeventAttach(ac, st->base);
 	redisAsyncSetConnectCallback(ac, store_connect_cb);
 	redisAsyncSetDisconnectCallback(ac, store_disconnect_cb);
@@ -391,7 +407,7 @@ store_tick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (st->ac == NULL)
 		return;
-	if (st->state == STORE_DOWN && st->last_progress == 0) {
+	if (st->handshake_failed) {
 		store_drop(st, st->reason);
 		return;
 	}

@@ -15,6 +15,7 @@
 #   1. render the template with sed into a temporary root:
 #        @CMAKE_INSTALL_FULL_BINDIR@     -> <root>/bin  (yuqingd -> binary)
 #        @CMAKE_INSTALL_FULL_SYSCONFDIR@ -> <root>/etc  (yuqing/yuqing.conf)
+#        @CMAKE_INSTALL_FULL_DOCDIR@     -> <root>/doc
 #   2. systemd-analyze verify: fails on any output line about our unit.
 #   3. systemd-analyze security --offline=true --threshold=25: fails if the
 #      overall exposure is above 2.5 (--threshold takes the score x10 and
@@ -94,6 +95,7 @@ fi
 unit=$work/unit/yuqingd.service
 sed -e "s|@CMAKE_INSTALL_FULL_BINDIR@|$work/root/bin|g" \
     -e "s|@CMAKE_INSTALL_FULL_SYSCONFDIR@|$work/root/etc|g" \
+    -e "s|@CMAKE_INSTALL_FULL_DOCDIR@|$work/root/doc|g" \
     "$template" >"$unit"
 
 status=0
