@@ -85,19 +85,19 @@ store_set_state(struct store *st, enum store_state s, const char *reason)
 	snprintf(st->reason, sizeof(st->reason), "%s", reason);
 	if (s == STORE_CONNECTING) {
 		log_debug("redis link connecting: addr=%s attempt=%u", st->addr,
-			  st->failures + 1);
+		          st->failures + 1);
 	} else if (s == STORE_UP) {
 		log_notice("redis link up: addr=%s attempts=%u", st->addr,
-			   st->failures + 1);
+		           st->failures + 1);
 		st->failures = 0;
 		st->last_down[0] = '\0';
 	} else if (strcmp(st->last_down, reason) != 0) {
 		log_warnx("redis link %s: addr=%s reason=\"%s\"",
-			  store_state_name(s), st->addr, reason);
+		          store_state_name(s), st->addr, reason);
 		snprintf(st->last_down, sizeof(st->last_down), "%s", reason);
 	} else {
 		log_debug("redis link still %s: addr=%s attempt=%u",
-			  store_state_name(s), st->addr, st->failures);
+		          store_state_name(s), st->addr, st->failures);
 	}
 	if (old != s && st->state_cb != NULL)
 		st->state_cb(s, st->reason, st->state_arg);

@@ -162,17 +162,22 @@ class DaemonTest(unittest.TestCase):
         finally:
             blocker.close()
 
-    def test_term_while_redis_holds_a_write(self):
-        """TERM while Redis is paused: the stop record is in flight; the
-        daemon waits for it to land, then exits 0."""
-        conf = write_config(self.tmp, self.redis)
+    def _term_while_paused(self, conf, pause_ms):
+        """Start, pause Redis, send TERM; returns (daemon, status, seconds
+        from TERM to exit)."""
         d = Daemon(conf).start()
-        self.redis.command("CLIENT", "PAUSE", "2000", "ALL")
+        self.redis.command("CLIENT", "PAUSE", str(pause_ms), "ALL")
         t0 = time.monotonic()
         d.kill(signal.SIGTERM)
         rc = d.wait_exit(timeout=15)
         waited = time.monotonic() - t0
         d.stop()
+        return d, rc, waited
+
+    def test_term_while_redis_holds_a_write(self):
+        """TERM while Redis is paused: the stop record is in flight; the
+        daemon waits for it to land, then exits 0."""
+        d, rc, waited = self._term_while_paused(write_config(self.tmp, self.redis), 2000)
         self.assertEqual(rc, 0, d.log())
         self.assertGreater(waited, 1.0, "exited before Redis answered")
         self.assertIsNotNone(self.redis.command("HGET", "yq:daemon", "stopped_at"))
@@ -184,13 +189,7 @@ class DaemonTest(unittest.TestCase):
         text = open(conf[0]).read().replace('shutdown_grace = "10s"', 'shutdown_grace = "1s"')
         text = text.replace('command_timeout = "3s"', 'command_timeout = "10s"')
         open(conf[0], "w").write(text)
-        d = Daemon(conf).start()
-        self.redis.command("CLIENT", "PAUSE", "5000", "ALL")
-        t0 = time.monotonic()
-        d.kill(signal.SIGTERM)
-        rc = d.wait_exit(timeout=15)
-        waited = time.monotonic() - t0
-        d.stop()
+        d, rc, waited = self._term_while_paused(conf, 5000)
         self.assertEqual(rc, 0, d.log())
         self.assertLess(waited, 4.0)
         self.assertIn("shutdown grace expired", d.log())
