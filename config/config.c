@@ -109,6 +109,7 @@ cf_error_add(struct config_errors *errs, const char *file, int line,
 {
 	char msg[1024], full[1400];
 	char **nv;
+	int *nl;
 
 	if (errs->n >= CF_MAX_ERRORS)
 		return;
@@ -121,6 +122,11 @@ cf_error_add(struct config_errors *errs, const char *file, int line,
 	if (nv == NULL)
 		return;
 	errs->v = nv;
+	nl = realloc(errs->lines, (errs->n + 1) * sizeof(*nl));
+	if (nl == NULL)
+		return;
+	errs->lines = nl;
+	errs->lines[errs->n] = line;
 	errs->v[errs->n] = strdup(full);
 	if (errs->v[errs->n] != NULL)
 		errs->n++;
@@ -160,6 +166,27 @@ cf_err(struct cf_ctx *cx, const config_setting_t *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The setting a group check should point at: the member named (or its
+ * _file/_env spelling for a secret), else the group itself.
+ */
+static const config_setting_t *
+cf_member(const config_setting_t *grp, const char *name)
+{
+	static const char *const sfx[] = {"", "_file", "_env"};
+	const config_setting_t *m;
+	char full[96];
+	size_t i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(full, sizeof(full), "%s%s", name, sfx[i]);
+		m = config_setting_get_member(grp, full);
+		if (m != NULL)
+			return m;
+	}
+	return grp;
+}
+
 void
 config_errors_clear(struct config_errors *errs)
 {
@@ -168,8 +195,60 @@ config_errors_clear(struct config_errors *errs)
 	for (i = 0; i < errs->n; i++)
 		free(errs->v[i]);
 	free(errs->v);
+	free(errs->lines);
 	errs->v = NULL;
+	errs->lines = NULL;
 	errs->n = 0;
+}
+
+/* Every error, then how many: what --check-config prints. */
+void
+config_errors_print(const struct config_errors *errs, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < errs->n; i++)
+		fprintf(out, "%s\n", errs->v[i]);
+	fprintf(out, "%zu error%s in configuration\n", errs->n,
+	        errs->n == 1 ? "" : "s");
+}
+
+/* Order errors by line, as an editor walks the file (stable). */
+static void
+cf_errors_sort(struct config_errors *errs)
+{
+	size_t i, j;
+	char *v;
+	int line;
+
+	for (i = 1; i < errs->n; i++) {
+		v = errs->v[i];
+		line = errs->lines[i];
+		for (j = i; j > 0 && errs->lines[j - 1] > line; j--) {
+			errs->v[j] = errs->v[j - 1];
+			errs->lines[j] = errs->lines[j - 1];
+		}
+		errs->v[j] = v;
+		errs->lines[j] = line;
+	}
+}
+
+/* Lines in a file, to place "unexpected end of file" on its last line. */
+static int
+cf_count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int c, n = 0, last = '\n';
+
+	if (f == NULL)
+		return 0;
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n')
+			n++;
+		last = c;
+	}
+	fclose(f);
+	return last == '\n' ? n : n + 1;
 }
 
 /* Value helpers -------------------------------------------------------- */
@@ -242,6 +321,8 @@ config_duration_parse(const char *s, int64_t *ms)
 			return -1;
 		}
 		total += v * unit;
+		if (total > 1000LL * MS_DAY * 365)
+			return -1;
 		any = 1;
 	}
 	if (!any)
@@ -275,8 +356,10 @@ config_duration_format(int64_t ms, char *buf, size_t len)
 			n = snprintf(buf + o, len - o, "%lld%s",
 			             (long long)(ms / units[i].ms),
 			             units[i].unit);
-			if (n < 0 || (size_t)n >= len - o)
+			if (n < 0 || (size_t)n >= len - o) {
+				buf[0] = '\0';
 				return 0;
+			}
 			o += (size_t)n;
 			ms %= units[i].ms;
 		}
@@ -292,7 +375,7 @@ int
 config_addr_parse(const char *s, struct conf_addr *a)
 {
 	const char *colon, *host = s;
-	size_t hlen;
+	size_t hlen, plen;
 	char *end;
 	long port;
 	unsigned char buf[16];
@@ -316,9 +399,9 @@ config_addr_parse(const char *s, struct conf_addr *a)
 		hlen = (size_t)(rb - host);
 		colon = rb + 1;
 	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return -1;
+		colon = strchr(s, ':');
+		if (colon == NULL || strchr(colon + 1, ':') != NULL)
+			return -1; /* IPv6 must be bracketed: [::1]:6379 */
 		hlen = (size_t)(colon - s);
 	}
 	if (hlen == 0 || hlen >= sizeof(a->host))
@@ -328,10 +411,11 @@ config_addr_parse(const char *s, struct conf_addr *a)
 	if (inet_pton(AF_INET, a->host, buf) != 1 &&
 	    inet_pton(AF_INET6, a->host, buf) != 1)
 		return -1;
-	errno = 0;
+	plen = strlen(colon + 1);
+	if (plen == 0 || plen > 5 || strspn(colon + 1, "0123456789") != plen)
+		return -1;
 	port = strtol(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || end == colon + 1 || port < 1 ||
-	    port > 65535)
+	if (port < 1 || port > 65535)
 		return -1;
 	a->port = (int)port;
 	return 0;
@@ -384,6 +468,35 @@ cf_distance(const char *a, const char *b)
 		}
 	}
 	return row[lb];
+}
+
+/*
+ * The known key an unknown one was probably meant to be (secrets in all
+ * three spellings), or NULL when nothing is close enough to be a typo.
+ * The answer lives in a static buffer until the next call.
+ */
+static const char *
+cf_suggest(const struct cf_key *keys, const char *name)
+{
+	static const char *const sfx[] = {"", "_file", "_env"};
+	static char best[96];
+	const struct cf_key *k;
+	char cand[96];
+	size_t d, bestd = 99, i, nsfx;
+
+	best[0] = '\0';
+	for (k = keys; k->name != NULL; k++) {
+		nsfx = k->type == CF_SECRET ? 3 : 1;
+		for (i = 0; i < nsfx; i++) {
+			snprintf(cand, sizeof(cand), "%s%s", k->name, sfx[i]);
+			d = cf_distance(name, cand);
+			if (d < bestd && d <= 2 && d * 2 <= strlen(cand)) {
+				bestd = d;
+				snprintf(best, sizeof(best), "%s", cand);
+			}
+		}
+	}
+	return best[0] != '\0' ? best : NULL;
 }
 
 static int
@@ -461,8 +574,13 @@ cf_string(struct cf_ctx *cx, const config_setting_t *s, const char *path,
 	if (cf_want(cx, s, path, CONFIG_TYPE_STRING, "a string") == -1)
 		return NULL;
 	v = config_setting_get_string(s);
-	if (v[0] == '\0' && (k->flags & CF_REQUIRED)) {
+	if (v[0] == '\0' && ((k->flags & CF_REQUIRED) || k->min > 0)) {
 		cf_err(cx, s, "%s: must not be empty", path);
+		return NULL;
+	}
+	if ((int64_t)strlen(v) < k->min) {
+		cf_err(cx, s, "%s: shorter than %lld bytes", path,
+		       (long long)k->min);
 		return NULL;
 	}
 	if ((int64_t)strlen(v) > max) {
@@ -534,8 +652,8 @@ cf_template(struct cf_ctx *cx, const config_setting_t *s, const char *path,
 	size_t len;
 
 	while ((p = strchr(p, '{')) != NULL) {
-		end = strchr(p, '}');
-		if (end == NULL) {
+		end = strpbrk(p + 1, "{}");
+		if (end == NULL || *end == '{') {
 			cf_err(cx, s, "%s: unclosed '{' in template", path);
 			return;
 		}
@@ -563,7 +681,8 @@ cf_url(struct cf_ctx *cx, const config_setting_t *s, const char *path,
 
 	if (u == NULL)
 		fatalx("cannot allocate memory");
-	if (curl_url_set(u, CURLUPART_URL, v, 0) != CURLUE_OK ||
+	if (curl_url_set(u, CURLUPART_URL, v, CURLU_NON_SUPPORT_SCHEME) !=
+	        CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
 		cf_err(cx, s, "%s: '%s' is not a valid URL", path, v);
 	} else if (cf_choice(schemes, scheme) < 0) {
@@ -583,12 +702,21 @@ static char *
 cf_secret_file(struct cf_ctx *cx, const config_setting_t *s, const char *path,
                const char *file)
 {
-	char buf[CF_SECRET_MAX + 1];
+	char buf[CF_SECRET_MAX + 1], full[1024];
 	struct stat st;
 	ssize_t n;
 	int fd;
 
-	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (file[0] != '/') {
+		const char *slash = strrchr(cx->file, '/');
+
+		if (slash != NULL) {
+			snprintf(full, sizeof(full), "%.*s/%s",
+			         (int)(slash - cx->file), cx->file, file);
+			file = full;
+		}
+	}
+	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		cf_err(cx, s, "%s: cannot read secret file '%s': %s", path,
 		       file, strerror(errno));
@@ -901,8 +1029,8 @@ cf_value(struct cf_ctx *cx, const config_setting_t *s, const char *path,
 			return;
 		if (config_addr_parse(v, &addr) == -1) {
 			cf_err(cx, s,
-			       "%s: '%s' is not a numeric IP:PORT, [IPv6]:PORT "
-			       "or unix:/path",
+			       "%s: '%s' is not a numeric IP:PORT (port "
+			       "1..65535), [IPv6]:PORT or unix:/path",
 			       path, v);
 			return;
 		}
@@ -944,10 +1072,10 @@ static void
 cf_group(struct cf_ctx *cx, const config_setting_t *grp, const char *gpath,
          const struct cf_schema *sc, void *obj)
 {
-	const struct cf_key *k, *best;
+	const struct cf_key *k;
 	const config_setting_t *s;
+	const char *best, *what = gpath[0] ? "key" : "section";
 	char path[512];
-	size_t d, bestd;
 	int i, n;
 
 	n = config_setting_length(grp);
@@ -963,22 +1091,14 @@ cf_group(struct cf_ctx *cx, const config_setting_t *grp, const char *gpath,
 				break;
 		if (k->name != NULL || cf_is_secret_alias(sc->keys, name))
 			continue;
-		best = NULL;
-		bestd = 3;
-		for (k = sc->keys; k->name != NULL; k++) {
-			d = cf_distance(name, k->name);
-			if (d < bestd) {
-				bestd = d;
-				best = k;
-			}
-		}
+		best = cf_suggest(sc->keys, name);
 		if (best != NULL)
 			cf_err(cx, s,
-			       "%s%s'%s': unknown key (did you mean '%s'?)",
-			       gpath, gpath[0] ? ": " : "", name, best->name);
+			       "%s%s'%s': unknown %s (did you mean '%s'?)",
+			       gpath, gpath[0] ? ": " : "", name, what, best);
 		else
-			cf_err(cx, s, "%s%s'%s': unknown key", gpath,
-			       gpath[0] ? ": " : "", name);
+			cf_err(cx, s, "%s%s'%s': unknown %s", gpath,
+			       gpath[0] ? ": " : "", name, what);
 	}
 	for (k = sc->keys; k->name != NULL; k++) {
 		snprintf(path, sizeof(path), "%s%s%s", gpath,
@@ -992,8 +1112,9 @@ cf_group(struct cf_ctx *cx, const config_setting_t *grp, const char *gpath,
 		s = config_setting_get_member(grp, k->name);
 		if (s == NULL) {
 			if (k->flags & CF_REQUIRED)
-				cf_err(cx, grp, "%s%smissing required key '%s'",
-				       gpath, gpath[0] ? ": " : "", k->name);
+				cf_err(cx, grp, "%s%smissing required %s '%s'",
+				       gpath, gpath[0] ? ": " : "", what,
+				       k->name);
 			continue;
 		}
 		cf_value(cx, s, path, k, obj);
@@ -1063,11 +1184,11 @@ cf_redis_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 	struct conf_redis *r = obj;
 
 	if (r->backoff_min > r->backoff_max)
-		cf_err(cx, s, "%s: backoff_min is larger than backoff_max",
-		       path);
+		cf_err(cx, cf_member(s, "backoff_min"),
+		       "%s: backoff_min is larger than backoff_max", path);
 	if (r->prefix != NULL && strpbrk(r->prefix, " \t\r\n{}") != NULL)
-		cf_err(cx, s, "%s.prefix: must not contain spaces or braces",
-		       path);
+		cf_err(cx, cf_member(s, "prefix"),
+		       "%s.prefix: must not contain spaces or braces", path);
 }
 static const struct cf_schema cf_redis_schema = {0, 0, NULL, cf_redis_check,
                                                  cf_redis_keys};
@@ -1094,8 +1215,8 @@ cf_http_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 
 	if (h->listen != NULL && config_addr_parse(h->listen, &a) == 0 &&
 	    a.is_unix)
-		cf_err(cx, s, "%s.listen: must be a TCP address, not a socket",
-		       path);
+		cf_err(cx, cf_member(s, "listen"),
+		       "%s.listen: must be a TCP address, not a socket", path);
 }
 static const struct cf_schema cf_http_schema = {0, 0, NULL, cf_http_check,
                                                 cf_http_keys};
@@ -1140,10 +1261,12 @@ cf_header_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 	struct conf_header *h = obj;
 
 	if (h->name != NULL && strpbrk(h->name, ": \t\r\n") != NULL)
-		cf_err(cx, s, "%s.name: '%s' is not an HTTP header name", path,
+		cf_err(cx, cf_member(s, "name"),
+		       "%s.name: '%s' is not an HTTP header name", path,
 		       h->name);
 	if (h->value.value != NULL && strpbrk(h->value.value, "\r\n") != NULL)
-		cf_err(cx, s, "%s.value: must be one line", path);
+		cf_err(cx, cf_member(s, "value"), "%s.value: must be one line",
+		       path);
 }
 static const struct cf_schema cf_header_schema = {
     sizeof(struct conf_header), 0, NULL, cf_header_check, cf_header_keys};
@@ -1192,8 +1315,9 @@ cf_feed_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 	if (f->ceiling < f->interval) {
 		config_duration_format(f->ceiling, a, sizeof(a));
 		config_duration_format(f->interval, b, sizeof(b));
-		cf_err(cx, s, "%s: ceiling %s is shorter than interval %s",
-		       path, a, b);
+		cf_err(cx, cf_member(s, "ceiling"),
+		       "%s: ceiling %s is shorter than interval %s", path, a,
+		       b);
 	}
 }
 static const struct cf_schema cf_feed_schema = {
@@ -1234,12 +1358,14 @@ cf_recipient_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 	if (r->mobile != NULL) {
 		p = r->mobile[0] == '+' ? r->mobile + 1 : r->mobile;
 		if (strlen(p) < 5 || strspn(p, "0123456789") != strlen(p))
-			cf_err(cx, s, "%s.mobile: '%s' is not a phone number",
-			       path, r->mobile);
+			cf_err(cx, cf_member(s, "mobile"),
+			       "%s.mobile: '%s' is not a phone number", path,
+			       r->mobile);
 	}
 	if (r->email != NULL && (strchr(r->email, '@') == NULL ||
 	                         strpbrk(r->email, " \t\r\n<>,") != NULL))
-		cf_err(cx, s, "%s.email: '%s' is not an e-mail address", path,
+		cf_err(cx, cf_member(s, "email"),
+		       "%s.email: '%s' is not an e-mail address", path,
 		       r->email);
 	if (r->mobile == NULL && r->email == NULL && !r->wecom && !r->dingtalk)
 		cf_err(cx, s, "%s: recipient has no way to be reached", path);
@@ -1294,7 +1420,8 @@ cf_robot_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 	if (r->webhook.value != NULL &&
 	    strncmp(r->webhook.value, "https://", 8) != 0 &&
 	    strncmp(r->webhook.value, "http://", 7) != 0)
-		cf_err(cx, s, "%s.webhook: must be an http(s) URL", path);
+		cf_err(cx, cf_member(s, "webhook"),
+		       "%s.webhook: must be an http(s) URL", path);
 }
 static const struct cf_schema cf_robot_schema = {
     0, offsetof(struct conf_robot, present) + 1, NULL, cf_robot_check,
@@ -1372,21 +1499,27 @@ cf_milestone_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
                    const char *path)
 {
 	struct conf_milestone *m = obj;
+	const config_setting_t *warn = config_setting_get_member(s, "warn");
+	const config_setting_t *at;
 	char w[32], win[32];
 	size_t i, j;
 
 	for (i = 0; i < m->warn.n; i++) {
+		at = warn != NULL ? config_setting_get_elem(warn, (unsigned)i)
+		                  : NULL;
+		if (at == NULL)
+			at = s;
 		config_duration_format(m->warn.v[i], w, sizeof(w));
 		if (m->warn.v[i] >= m->window) {
 			config_duration_format(m->window, win, sizeof(win));
-			cf_err(cx, s,
+			cf_err(cx, at,
 			       "%s.warn: warning %s before due is not inside "
 			       "the %s window",
 			       path, w, win);
 		}
 		for (j = 0; j < i; j++)
 			if (m->warn.v[j] == m->warn.v[i])
-				cf_err(cx, s, "%s.warn: %s is listed twice",
+				cf_err(cx, at, "%s.warn: %s is listed twice",
 				       path, w);
 	}
 }
@@ -1440,7 +1573,8 @@ cf_token_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 	struct conf_token *t = obj;
 
 	if (t->token.value != NULL && strlen(t->token.value) < 16)
-		cf_err(cx, s, "%s.token: shorter than 16 characters", path);
+		cf_err(cx, cf_member(s, "token"),
+		       "%s.token: shorter than 16 characters", path);
 }
 static const struct cf_schema cf_token_schema = {
     sizeof(struct conf_token), 0, NULL, cf_token_check, cf_token_keys};
@@ -1488,6 +1622,20 @@ cf_find_recipient(const struct config *c, const char *id)
 		    strcmp(c->recipients.v[i].id, id) == 0)
 			return 1;
 	return 0;
+}
+
+/* The i-th element of root.section.list, else root (for error lines). */
+static const config_setting_t *
+cf_elem(const config_setting_t *root, const char *section, const char *list,
+        size_t i)
+{
+	const config_setting_t *s = config_setting_get_member(root, section);
+
+	if (s != NULL && list != NULL)
+		s = config_setting_get_member(s, list);
+	if (s != NULL)
+		s = config_setting_get_elem(s, (unsigned)i);
+	return s != NULL ? s : root;
 }
 
 /* Checks across sections: unique ids, references that resolve. */
@@ -1541,7 +1689,8 @@ cf_root_check(struct cf_ctx *cx, void *obj, const config_setting_t *root,
 	}
 	if (c->escalation.technical != NULL &&
 	    !cf_find_recipient(c, c->escalation.technical))
-		cf_err(cx, e != NULL ? config_setting_parent(e) : root,
+		cf_err(cx,
+		       cf_member(cf_member(root, "escalation"), "technical"),
 		       "escalation.technical: unknown recipient '%s'",
 		       c->escalation.technical);
 	for (i = 0; i < c->api.tokens.n; i++)
@@ -1550,7 +1699,7 @@ cf_root_check(struct cf_ctx *cx, void *obj, const config_setting_t *root,
 			    c->api.tokens.v[j].name != NULL &&
 			    strcmp(c->api.tokens.v[i].name,
 			           c->api.tokens.v[j].name) == 0)
-				cf_err(cx, root,
+				cf_err(cx, cf_elem(root, "api", "tokens", i),
 				       "api.tokens[%zu]: duplicate token name "
 				       "'%s'",
 				       i, c->api.tokens.v[i].name);
@@ -1724,6 +1873,7 @@ config_load(const char *path, struct config_errors *errs)
 	struct config *c;
 	config_t cf;
 	const char *efile;
+	int line, nlines;
 
 	c = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(path);
@@ -1735,12 +1885,20 @@ config_load(const char *path, struct config_errors *errs)
 	config_set_options(&cf, 0); /* no silent int->float conversion */
 	if (config_read_file(&cf, path) != CONFIG_TRUE) {
 		efile = config_error_file(&cf);
+		if (efile == NULL)
+			efile = path;
+		line = config_error_line(&cf);
+		nlines = cf_count_lines(efile);
 		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
 			cf_err(&cx, NULL, "cannot read configuration: %s",
 			       strerror(errno));
+		else if (line > nlines && nlines > 0)
+			cf_err_at(&cx, efile, nlines,
+			          "%s: unexpected end of file (an unclosed "
+			          "'{', '(', '[' or string?)",
+			          config_error_text(&cf));
 		else
-			cf_err_at(&cx, efile != NULL ? efile : path,
-			          config_error_line(&cf), "%s",
+			cf_err_at(&cx, efile, line, "%s",
 			          config_error_text(&cf));
 		config_destroy(&cf);
 		config_free(c);
@@ -1749,6 +1907,7 @@ config_load(const char *path, struct config_errors *errs)
 	cf_group(&cx, config_root_setting(&cf), "", &cf_root_schema, c);
 	config_destroy(&cf);
 	if (errs->n > 0) {
+		cf_errors_sort(errs);
 		config_free(c);
 		return NULL;
 	}
@@ -1906,26 +2065,26 @@ config_dump(const struct config *c, FILE *out)
 }
 
 /*
- * --check-config: print "configuration OK" (to out) or every error (to
- * err); the exit status for the caller.
+ * --check-config: print "configuration OK" (or, with dump, the effective
+ * configuration) to out, or every error to err; the exit status.
  */
 int
-config_check_file(const char *path, FILE *out, FILE *err)
+config_check_file(const char *path, int dump, FILE *out, FILE *err)
 {
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {NULL, NULL, 0};
 	struct config *c;
-	size_t i;
+	int rc = 0;
 
 	c = config_load(path, &errs);
 	if (c == NULL) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(err, "%s\n", errs.v[i]);
-		fprintf(err, "%zu error%s in configuration\n", errs.n,
-		        errs.n == 1 ? "" : "s");
+		config_errors_print(&errs, err);
 		config_errors_clear(&errs);
 		return 1;
 	}
+	if (dump)
+		rc = config_dump(c, out) == 0 ? 0 : 1;
+	else
+		fprintf(out, "configuration OK\n");
 	config_free(c);
-	fprintf(out, "configuration OK\n");
-	return 0;
+	return rc;
 }

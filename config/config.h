@@ -269,6 +269,7 @@ struct config {
 /* Every problem found in one file, each "FILE:LINE: what is wrong". */
 struct config_errors {
 	char **v;
+	int *lines; /* line of each, for ordering */
 	size_t n;
 };
 
@@ -276,10 +277,11 @@ struct config *config_load(const char *, struct config_errors *);
 void config_free(struct config *);
 int config_dump(const struct config *, FILE *);
 void config_errors_clear(struct config_errors *);
+void config_errors_print(const struct config_errors *, FILE *);
 int config_addr_parse(const char *, struct conf_addr *);
 int config_zone_ok(const char *);
 int config_duration_parse(const char *, int64_t *);
 size_t config_duration_format(int64_t, char *, size_t);
-int config_check_file(const char *, FILE *, FILE *);
+int config_check_file(const char *, int, FILE *, FILE *);
 
 #endif

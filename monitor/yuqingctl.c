@@ -21,45 +21,33 @@ static int ctl_help(int, char **);
 static int
 ctl_check_config(int argc, char **argv)
 {
-	struct config_errors errs = {NULL, 0};
-	struct config *c;
-	int dump = 0, i;
+	const char *usage = "usage: yuqingctl check-config [--dump] FILE\n";
 	const char *file = NULL;
-	size_t k;
+	int dump = 0, i;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--dump") == 0)
+		if (strcmp(argv[i], "--dump") == 0) {
 			dump = 1;
-		else if (strcmp(argv[i], "--help") == 0) {
+		} else if (strcmp(argv[i], "--help") == 0) {
 			printf(
-			    "usage: yuqingctl check-config [--dump] FILE\n"
-			    "Check FILE; print \"configuration OK\" and exit "
+			    "%sCheck FILE: print \"configuration OK\" and exit "
 			    "0, or every\nerror found and exit 1.  --dump "
 			    "prints the effective\nconfiguration (secrets "
-			    "redacted) instead.\n");
+			    "redacted) instead of \"OK\".\n",
+			    usage);
 			return 0;
-		} else if (file == NULL)
+		} else if (file == NULL) {
 			file = argv[i];
-		else
-			file = NULL, i = argc;
+		} else {
+			fputs(usage, stderr);
+			return 2;
+		}
 	}
 	if (file == NULL) {
-		fprintf(stderr,
-		        "usage: yuqingctl check-config [--dump] FILE\n");
+		fputs(usage, stderr);
 		return 2;
 	}
-	if (!dump)
-		return config_check_file(file, stdout, stderr);
-	c = config_load(file, &errs);
-	if (c == NULL) {
-		for (k = 0; k < errs.n; k++)
-			fprintf(stderr, "%s\n", errs.v[k]);
-		config_errors_clear(&errs);
-		return 1;
-	}
-	config_dump(c, stdout);
-	config_free(c);
-	return 0;
+	return config_check_file(file, dump, stdout, stderr);
 }
 
 static int

@@ -204,7 +204,7 @@ daemon_stop(struct daemon *d, const char *why)
 static void
 daemon_reload(struct daemon *d)
 {
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *nc;
 	size_t i;
 
@@ -356,12 +356,11 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon d;
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	const char *time_start = NULL;
 	double scale = 1.0;
 	int64_t start_ms = -1;
 	int ch, foreground = 0, dump = 0;
-	size_t i;
 
 	memset(&d, 0, sizeof(d));
 	d.conf_path = DEFAULT_CONFIG;
@@ -375,7 +374,7 @@ main(int argc, char **argv)
 			foreground = 1;
 			break;
 		case 't':
-			return config_check_file(optarg, stdout, stderr);
+			return config_check_file(optarg, 0, stdout, stderr);
 		case 'd':
 			dump = 1;
 			break;
@@ -412,12 +411,8 @@ main(int argc, char **argv)
 	}
 	d.conf = config_load(d.conf_path, &errs);
 	if (d.conf == NULL) {
-		for (i = 0; i < errs.n; i++)
-			fprintf(stderr, "%s\n", errs.v[i]);
-		fprintf(stderr,
-		        "yuqingd: %zu error%s in configuration, not "
-		        "starting\n",
-		        errs.n, errs.n == 1 ? "" : "s");
+		config_errors_print(&errs, stderr);
+		fprintf(stderr, "yuqingd: not starting\n");
 		config_errors_clear(&errs);
 		return 1;
 	}

@@ -20,6 +20,7 @@ changed file (git diff) before committing it.
 import difflib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -188,10 +189,15 @@ def do_dump(conf, regen):
 
 def do_roundtrip(conf, regen):
     """Dump, load the dump, dump again: the same text, and it checks OK.
-    Runs in conf's directory, where relative secret files resolve."""
+    Relative secret files resolve against the file's own directory, so the
+    secret files travel with the dump into its temporary directory."""
     d = os.path.dirname(os.path.abspath(conf))
     first = dump(conf, d)
     with tempfile.TemporaryDirectory() as tmp:
+        for name in os.listdir(d):
+            src = os.path.join(d, name)
+            if os.path.isfile(src) and not name.endswith((".conf", ".dump", ".err")):
+                shutil.copy(src, tmp)
         again = os.path.join(tmp, "dumped.conf")
         write(again, first)
         second = dump(again, d)

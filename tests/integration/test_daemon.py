@@ -138,7 +138,7 @@ class DaemonTest(unittest.TestCase):
             self.assertRegex(log, r"<3>config error: .*yuqing.conf:\d+: feeds\[0\]\.url: "
                                   r"URL scheme 'ftp' not allowed")
             self.assertRegex(log, r"<3>config error: .*feeds\[0\]\.interval: 0s is out of range")
-            self.assertRegex(log, r"<3>config error: .*'bogus': unknown key")
+            self.assertRegex(log, r"<3>config error: .*:9: 'bogus': unknown section")
             status, doc = d.healthz()
             self.assertEqual((status, doc["reloads"], doc["feeds"]), (200, 0, 0))
             # A fixed file is then accepted.

@@ -362,7 +362,7 @@ test_zone_tzdir(void **state)
 static void
 test_load_defaults(void **state)
 {
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *c;
 	char path[64];
 
@@ -428,7 +428,7 @@ test_load_entry_defaults(void **state)
 	    "}; };\n"
 	    "channels = { wecom = { webhook = \"https://hook.example/x\"; "
 	    "}; };\n";
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *c;
 	char path[64];
 
@@ -477,7 +477,7 @@ test_load_entry_defaults(void **state)
 static void
 test_load_secrets(void **state)
 {
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *c;
 	char path[64], secret[64], text[512], src[96];
 	FILE *dump;
@@ -537,7 +537,7 @@ test_load_secrets(void **state)
 static void
 test_load_secret_env_unset(void **state)
 {
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *c;
 	char path[64], want[256];
 
@@ -577,7 +577,7 @@ assert_file_line(const char *msg, const char *path, int want_line)
 	assert_int_equal(line, want_line);
 }
 
-/* Every mistake is reported, each with its own line, in schema order. */
+/* Every mistake is reported, each with its own line, in line order. */
 static void
 test_load_errors_collected(void **state)
 {
@@ -595,13 +595,13 @@ test_load_errors_collected(void **state)
 		int line;
 		const char *what;
 	} want[] = {
-	    {6, "clock.zone: unknown time zone 'Mars/Olympus'"},
-	    {3, "redis: 'adress': unknown key (did you mean 'address'?)"},
 	    {2, "redis.db: 16 is out of range (0..15)"},
+	    {3, "redis: 'adress': unknown key (did you mean 'address'?)"},
+	    {6, "clock.zone: unknown time zone 'Mars/Olympus'"},
 	    {9, "http.timeout: cannot parse duration '5' (use e.g. \"90s\", "
 	        "\"5m\", \"1h30m\", \"2d\")"},
 	};
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *c;
 	char path[64], full[512];
 	size_t i;
@@ -624,7 +624,7 @@ test_load_errors_collected(void **state)
 static void
 test_load_syntax_error(void **state)
 {
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *c;
 	char path[64], want[128];
 
@@ -642,7 +642,7 @@ test_load_syntax_error(void **state)
 static void
 test_load_missing_file(void **state)
 {
-	struct config_errors errs = {NULL, 0};
+	struct config_errors errs = {0};
 	struct config *c;
 
 	(void)state;
@@ -671,12 +671,12 @@ test_check_file(void **state)
 	           "redis = { db = 99; };\nclock = { zone = \"\"; };\n");
 	fo = open_memstream(&out, &olen);
 	fe = open_memstream(&err, &elen);
-	assert_int_equal(config_check_file(path, fo, fe), 1);
+	assert_int_equal(config_check_file(path, 0, fo, fe), 1);
 	fclose(fo);
 	fclose(fe);
 	snprintf(want, sizeof(want),
-	         "%s:2: clock.zone: unknown time zone ''\n"
 	         "%s:1: redis.db: 99 is out of range (0..15)\n"
+	         "%s:2: clock.zone: unknown time zone ''\n"
 	         "2 errors in configuration\n",
 	         path, path);
 	assert_string_equal(out, "");
@@ -689,7 +689,7 @@ test_check_file(void **state)
 	out = err = NULL;
 	fo = open_memstream(&out, &olen);
 	fe = open_memstream(&err, &elen);
-	assert_int_equal(config_check_file(path, fo, fe), 0);
+	assert_int_equal(config_check_file(path, 0, fo, fe), 0);
 	fclose(fo);
 	fclose(fe);
 	assert_string_equal(out, "configuration OK\n");
