@@ -1,12 +1,165 @@
 /*
- * feeds/: the feed list, and (issue 3) scheduling, fetching and parsing.
+ * feeds/: from a feed's URL to normalised items.
+ *   date.c     feed dates in all their real-world spellings (pure)
+ *   charset.c  bytes to UTF-8: BOM > XML declaration > HTTP > detection (pure)
+ *   text.c     HTML stripping, entities, full-width folding, caps (pure)
+ *   parse.c    RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.x (pure)
+ *   fetch.c    libcurl multi on the libevent loop
+ *   feeds.c    the feed set: scheduling, backoff, state
  */
 #ifndef YQ_FEEDS_H
 #define YQ_FEEDS_H
 
 #include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "config/config.h"
+
+/* date.c */
+
+/* How a date was given; zone-less dates are read in the feed's zone. */
+struct date_opts {
+	const char *zone; /* tz name for zone-less dates, e.g. Asia/Shanghai */
+	int chinese;	  /* CST and 北京时间 mean +08:00 */
+};
+/* Parse s (UTF-8) into epoch ms; 0 on success, -1 if unparseable. */
+int date_parse(const char *s, const struct date_opts *, int64_t *ms);
+
+/* charset.c */
+struct charset_result {
+	char *utf8;	  /* malloc'd, NUL-terminated; caller frees */
+	size_t len;	  /* bytes in utf8, without the NUL */
+	char name[32];	  /* canonical charset used: "UTF-8", "GB18030", ... */
+	const char *from; /* "bom", "xml", "http", "detect", "fallback" */
+	size_t errors;	  /* invalid sequences, each replaced by U+FFFD */
+};
+const char *charset_canonical(const char *label);
+int charset_decode(const char *body, size_t len, const char *http_charset,
+		   struct charset_result *);
+
+/* text.c */
+
+/* A growable UTF-8 buffer with a hard maximum (appends past it are cut
+ * at a character boundary and flagged). */
+struct text_buf {
+	char *s;
+	size_t len, cap, max;
+	int truncated;
+};
+void text_buf_init(struct text_buf *, size_t max);
+void text_buf_add(struct text_buf *, const char *, size_t);
+char *text_buf_take(struct text_buf *);
+void text_buf_free(struct text_buf *);
+
+/* Strip tags (and script/style bodies), decode HTML entities, fold
+ * full-width ASCII, drop control characters, collapse whitespace, cap at
+ * max bytes on a character boundary.  Returns malloc'd UTF-8. */
+char *text_normalise(const char *in, size_t len, size_t max);
+/* Normalise a link for identity: scheme and host lower-cased, utm_* and
+ * the fragment dropped; relative links resolved against base. */
+char *text_link(const char *link, const char *base);
+uint64_t text_hash(const char *, size_t);
+
+/* parse.c */
+enum feed_format {
+	FEED_UNKNOWN,
+	FEED_RSS090,
+	FEED_RSS091,
+	FEED_RSS092,
+	FEED_RSS20,
+	FEED_RSS10,
+	FEED_ATOM03,
+	FEED_ATOM10,
+	FEED_JSON1,
+};
+
+struct feed_stats {
+	int present;
+	int64_t reposts, comments, likes;
+};
+
+struct feed_item {
+	char *key;	/* identity within the feed */
+	char *guid;	/* as given, may be NULL */
+	char *title;	/* normalised */
+	char *link;	/* absolute */
+	char *text;	/* normalised summary/content */
+	char *author;
+	int64_t published; /* epoch ms, -1 if absent or not credible */
+	int64_t updated;   /* epoch ms, -1 if absent */
+	char *published_raw; /* the date as written, for explanations */
+	uint64_t content_hash; /* title + text + link: an edit changes it */
+	struct feed_stats stats;
+};
+
+struct feed_doc {
+	enum feed_format format;
+	char *title;
+	char *link;
+	char charset[32];
+	const char *charset_from;
+	size_t charset_errors;
+	int recovered;	/* the body was not well-formed; what was kept */
+	char reason[256]; /* why recovered, or why unusable */
+	int64_t ttl;	/* RSS <ttl> in ms, -1 if absent */
+	struct feed_item *items;
+	size_t nitems;
+	size_t dropped; /* items past the cap */
+};
+
+struct feed_parse_opts {
+	const char *url;	  /* base for relative links */
+	const char *http_charset; /* from Content-Type, may be NULL */
+	struct date_opts dates;
+	int64_t now;		  /* monitored now, for "in the future" */
+	size_t max_items;	  /* 0: default 1000 */
+};
+
+const char *feed_format_name(enum feed_format);
+int feed_parse(const char *body, size_t len, const struct feed_parse_opts *,
+	       struct feed_doc *);
+void feed_doc_clear(struct feed_doc *);
+
+/* fetch.c */
+struct fetcher;
+struct fetch_request {
+	const char *url;
+	const char *etag;	   /* conditional GET, verbatim; may be NULL */
+	const char *last_modified; /* likewise */
+	const char *user_agent;
+	const char *proxy;	   /* may be NULL */
+	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
+	int tls_verify;
+	size_t max_body;	   /* cap on the decoded body */
+	int64_t connect_timeout;   /* ms, real time */
+	int64_t timeout;
+	int64_t low_speed_time;
+};
+struct fetch_result {
+	int transport_ok;	/* a response was received (any status) */
+	long status;
+	char error[256];	/* why not, when !transport_ok or too big */
+	char *body;		/* decoded body, NUL-terminated */
+	size_t body_len;
+	char *content_type;
+	char *charset;		/* from Content-Type, may be NULL */
+	char *etag;
+	char *last_modified;
+	char *permanent_location; /* final URL if the chain was all 301/308 */
+	int redirects;
+	int64_t retry_after;	/* ms from now, -1 if none */
+	int64_t max_age;	/* Cache-Control max-age in ms, -1 if none */
+	int64_t expires;	/* Expires as epoch ms, -1 if none */
+	int64_t latency;	/* ms, real time */
+};
+/* res and everything in it live only for the call. */
+typedef void (*fetch_done_cb)(const struct fetch_result *res, void *arg);
+struct fetcher *fetcher_new(struct event_base *);
+int fetcher_start(struct fetcher *, const struct fetch_request *,
+		  fetch_done_cb, void *);
+size_t fetcher_active(const struct fetcher *);
+void fetcher_free(struct fetcher *);
 
 /* feeds.c */
 struct feeds;

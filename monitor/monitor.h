@@ -26,4 +26,8 @@ void httpd_reply_json(struct evhttp_request *, int, const char *, json_t *);
 void httpd_reply_error(struct evhttp_request *, int, const char *,
                        const char *);
 
+/* ctl_feed.c, ctl_fetch.c: yuqingctl commands (only in yuqingctl) */
+int ctl_feed_dump(int, char **);
+int ctl_fetch(int, char **);
+
 #endif

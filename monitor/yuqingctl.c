@@ -62,6 +62,10 @@ ctl_version(int argc, char **argv)
 static const struct ctl_cmd ctl_cmds[] = {
     {"check-config", "[--dump] FILE", "check a configuration file",
      ctl_check_config},
+    {"feed-dump", "FILE|URL", "print the items the monitor sees in a feed",
+     ctl_feed_dump},
+    {"fetch", "URL", "fetch a URL as the daemon does; print the result",
+     ctl_fetch},
     {"version", "", "print the version", ctl_version},
     {"help", "", "this list", ctl_help},
     {NULL, NULL, NULL, NULL},
