@@ -8,6 +8,7 @@
 #include <hiredis/hiredis.h>
 
 #include "config/config.h"
+#include "feeds/feeds.h"
 
 /* store.c */
 struct store;
@@ -25,13 +26,26 @@ struct store *store_new(struct event_base *, const struct conf_redis *,
                         store_state_cb, void *);
 int store_reconfigure(struct store *, const struct conf_redis *);
 int store_command(struct store *, store_reply_cb, void *, const char *, ...);
+int store_command_argv(struct store *, store_reply_cb, void *, int,
+                       const char **, const size_t *);
 int store_command_final(struct store *, store_reply_cb, void *, const char *,
                         ...);
 enum store_state store_state(const struct store *, const char **);
 const char *store_state_name(enum store_state);
 size_t store_pending(const struct store *);
 const char *store_prefix(const struct store *);
+struct event_base *store_base(const struct store *);
 void store_drain(struct store *, store_done_cb, void *);
 void store_free(struct store *);
+
+/* feedstore.c */
+struct feedstore;
+struct feedstore *feedstore_new(struct store *, const struct config *);
+void feedstore_bind(struct feedstore *, struct feeds *);
+void feedstore_hooks(struct feedstore *, struct feeds_hooks *);
+void feedstore_reconfigure(struct feedstore *, const struct config *);
+void feedstore_link_up(struct feedstore *);
+int64_t feedstore_items_recorded(const struct feedstore *);
+void feedstore_free(struct feedstore *);
 
 #endif

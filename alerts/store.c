@@ -50,7 +50,6 @@ struct store_req {
 	struct store *st;
 	store_reply_cb cb;
 	void *arg;
-	int internal;
 };
 
 static void store_connect(struct store *);
@@ -205,12 +204,16 @@ store_hiredis_cb(redisAsyncContext *ac, void *r, void *privdata)
 	}
 }
 
-/* Queue a command on the context regardless of state (handshake uses it). */
+/*
+ * Queue one command on the context regardless of state (the handshake
+ * uses it), given by format (fmt, *ap) or as an argument vector.
+ */
 static int
-store_vsend(struct store *st, int internal, store_reply_cb cb, void *arg,
-            const char *fmt, va_list ap)
+store_queue(struct store *st, store_reply_cb cb, void *arg, const char *fmt,
+            va_list *ap, int argc, const char **argv, const size_t *argvlen)
 {
 	struct store_req *req;
+	int rc;
 
 	if (st->ac == NULL)
 		return -1;
@@ -220,9 +223,13 @@ store_vsend(struct store *st, int internal, store_reply_cb cb, void *arg,
 	req->st = st;
 	req->cb = cb;
 	req->arg = arg;
-	req->internal = internal;
-	if (redisvAsyncCommand(st->ac, store_hiredis_cb, req, fmt, ap) !=
-	    REDIS_OK) {
+	if (fmt != NULL)
+		rc =
+		    redisvAsyncCommand(st->ac, store_hiredis_cb, req, fmt, *ap);
+	else
+		rc = redisAsyncCommandArgv(st->ac, store_hiredis_cb, req, argc,
+		                           argv, argvlen);
+	if (rc != REDIS_OK) {
 		free(req);
 		return -1;
 	}
@@ -239,7 +246,7 @@ store_send(struct store *st, store_reply_cb cb, void *arg, const char *fmt, ...)
 	int rc;
 
 	va_start(ap, fmt);
-	rc = store_vsend(st, 1, cb, arg, fmt, ap);
+	rc = store_queue(st, cb, arg, fmt, &ap, 0, NULL, NULL);
 	va_end(ap);
 	return rc;
 }
@@ -259,9 +266,22 @@ store_command(struct store *st, store_reply_cb cb, void *arg, const char *fmt,
 	if (st->state != STORE_UP || st->stopping)
 		return -1;
 	va_start(ap, fmt);
-	rc = store_vsend(st, 0, cb, arg, fmt, ap);
+	rc = store_queue(st, cb, arg, fmt, &ap, 0, NULL, NULL);
 	va_end(ap);
 	return rc;
+}
+
+/*
+ * The same for a command given as an argument vector (binary-safe; for
+ * commands with many or arbitrary arguments).
+ */
+int
+store_command_argv(struct store *st, store_reply_cb cb, void *arg, int argc,
+                   const char **argv, const size_t *argvlen)
+{
+	if (st->state != STORE_UP || st->stopping)
+		return -1;
+	return store_queue(st, cb, arg, NULL, NULL, argc, argv, argvlen);
 }
 
 /* Drop the connection from a timer or an API call (never from a reply). */
@@ -524,6 +544,12 @@ store_pending(const struct store *st)
 	return st->pending;
 }
 
+struct event_base *
+store_base(const struct store *st)
+{
+	return st->base;
+}
+
 const char *
 store_prefix(const struct store *st)
 {
@@ -558,7 +584,7 @@ store_command_final(struct store *st, store_reply_cb cb, void *arg,
 	if (st->state != STORE_UP)
 		return -1;
 	va_start(ap, fmt);
-	rc = store_vsend(st, 0, cb, arg, fmt, ap);
+	rc = store_queue(st, cb, arg, fmt, &ap, 0, NULL, NULL);
 	va_end(ap);
 	return rc;
 }

@@ -246,3 +246,10 @@ clock_real_timeval(int64_t real_ms, struct timeval *tv)
 	tv->tv_sec = (time_t)(real_ms / 1000);
 	tv->tv_usec = (suseconds_t)(real_ms % 1000) * 1000;
 }
+
+/* The real wall clock, for comparing with what servers say (Expires). */
+int64_t
+clock_real_wall_ms(void)
+{
+	return clock_read(CLOCK_REALTIME);
+}

@@ -43,6 +43,7 @@ void clock_set_zone(const char *);
 int clock_parse_iso8601(const char *, int64_t *);
 size_t clock_format(int64_t, char *, size_t);
 int64_t clock_real_ms(void);
+int64_t clock_real_wall_ms(void);
 void clock_real_timeval(int64_t, struct timeval *);
 
 /* config.c */

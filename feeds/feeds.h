@@ -21,22 +21,34 @@
 /* How a date was given; zone-less dates are read in the feed's zone. */
 struct date_opts {
 	const char *zone; /* tz name for zone-less dates, e.g. Asia/Shanghai */
-	int chinese;	  /* CST and 北京时间 mean +08:00 */
+	int chinese;      /* CST means +08:00 (else US Central, -06:00) */
 };
-/* Parse s (UTF-8) into epoch ms; 0 on success, -1 if unparseable. */
+/* Parse s (UTF-8) into epoch ms; 0 on success (*ms >= 0), -1 if
+ * unparseable (*ms untouched).  zone NULL means Asia/Shanghai.  Not
+ * thread-safe: zone rules are cached per process. */
 int date_parse(const char *s, const struct date_opts *, int64_t *ms);
 
 /* charset.c */
 struct charset_result {
-	char *utf8;	  /* malloc'd, NUL-terminated; caller frees */
-	size_t len;	  /* bytes in utf8, without the NUL */
-	char name[32];	  /* canonical charset used: "UTF-8", "GB18030", ... */
+	char *utf8;       /* malloc'd, NUL-terminated; caller frees */
+	size_t len;       /* bytes in utf8, without the NUL */
+	char name[32];    /* canonical charset used: "UTF-8", "GB18030", ... */
 	const char *from; /* "bom", "xml", "http", "detect", "fallback" */
-	size_t errors;	  /* invalid sequences, each replaced by U+FFFD */
+	size_t errors;    /* invalid sequences, each replaced by U+FFFD */
 };
+/* The canonical name for a label ("gbk" -> "GB18030"), a static string;
+ * NULL if unknown or not decodable. */
 const char *charset_canonical(const char *label);
+/*
+ * Decode body to UTF-8.  Precedence (as the project decided, unlike RFC
+ * 7303): BOM > XML declaration > HTTP charset > detection; a declared
+ * charset that gives errors or implausible text is questioned against
+ * UTF-8, GB18030, Big5 and Windows-1252.  Every invalid sequence (and NUL)
+ * becomes U+FFFD and is counted in errors.  from and name are static.
+ * Returns -1 only on allocation failure or a body over 256 MiB.
+ */
 int charset_decode(const char *body, size_t len, const char *http_charset,
-		   struct charset_result *);
+                   struct charset_result *);
 
 /* text.c */
 
@@ -59,7 +71,10 @@ char *text_normalise(const char *in, size_t len, size_t max);
 /* Normalise a link for identity: scheme and host lower-cased, utm_* and
  * the fragment dropped; relative links resolved against base. */
 char *text_link(const char *link, const char *base);
+/* Resolve link against base only (for display). */
+char *text_resolve(const char *link, const char *base);
 uint64_t text_hash(const char *, size_t);
+int text_is_block(const char *, size_t);
 
 /* parse.c */
 enum feed_format {
@@ -80,15 +95,15 @@ struct feed_stats {
 };
 
 struct feed_item {
-	char *key;	/* identity within the feed */
-	char *guid;	/* as given, may be NULL */
-	char *title;	/* normalised */
-	char *link;	/* absolute */
-	char *text;	/* normalised summary/content */
+	char *key;   /* identity within the feed */
+	char *guid;  /* as given, may be NULL */
+	char *title; /* normalised */
+	char *link;  /* absolute */
+	char *text;  /* normalised summary/content */
 	char *author;
-	int64_t published; /* epoch ms, -1 if absent or not credible */
-	int64_t updated;   /* epoch ms, -1 if absent */
-	char *published_raw; /* the date as written, for explanations */
+	int64_t published;     /* epoch ms, -1 if absent or not credible */
+	int64_t updated;       /* epoch ms, -1 if absent */
+	char *published_raw;   /* the date as written, for explanations */
 	uint64_t content_hash; /* title + text + link: an edit changes it */
 	struct feed_stats stats;
 };
@@ -100,73 +115,135 @@ struct feed_doc {
 	char charset[32];
 	const char *charset_from;
 	size_t charset_errors;
-	int recovered;	/* the body was not well-formed; what was kept */
+	int recovered;    /* the body was not well-formed; what was kept */
 	char reason[256]; /* why recovered, or why unusable */
-	int64_t ttl;	/* RSS <ttl> in ms, -1 if absent */
+	int64_t ttl;      /* RSS <ttl> in ms, -1 if absent */
 	struct feed_item *items;
 	size_t nitems;
 	size_t dropped; /* items past the cap */
 };
 
 struct feed_parse_opts {
-	const char *url;	  /* base for relative links */
+	const char *url;          /* base for relative links */
 	const char *http_charset; /* from Content-Type, may be NULL */
 	struct date_opts dates;
-	int64_t now;		  /* monitored now, for "in the future" */
-	size_t max_items;	  /* 0: default 1000 */
+	int64_t now;      /* monitored now, for "in the future" */
+	size_t max_items; /* 0: default 1000 */
 };
 
 const char *feed_format_name(enum feed_format);
 int feed_parse(const char *body, size_t len, const struct feed_parse_opts *,
-	       struct feed_doc *);
+               struct feed_doc *);
 void feed_doc_clear(struct feed_doc *);
 
 /* fetch.c */
 struct fetcher;
 struct fetch_request {
 	const char *url;
-	const char *etag;	   /* conditional GET, verbatim; may be NULL */
+	const char *etag;          /* conditional GET, verbatim; may be NULL */
 	const char *last_modified; /* likewise */
 	const char *user_agent;
-	const char *proxy;	   /* may be NULL */
-	const char *const *headers; /* "Name: value", NULL-terminated; may be NULL */
+	const char *proxy; /* may be NULL */
+	const char *const
+	    *headers; /* "Name: value", NULL-terminated; may be NULL */
 	int tls_verify;
-	size_t max_body;	   /* cap on the decoded body */
-	int64_t connect_timeout;   /* ms, real time */
+	size_t max_body;         /* cap on the decoded body */
+	int64_t connect_timeout; /* ms, real time */
 	int64_t timeout;
 	int64_t low_speed_time;
 };
+/*
+ * transport_ok: a complete response arrived (any status); then body is
+ * never NULL ("" when empty, as on a 304) and the header fields are
+ * filled.  Otherwise error says why (status may still be set if a
+ * response had begun: a body over the cap, a cut-off body).
+ */
 struct fetch_result {
-	int transport_ok;	/* a response was received (any status) */
+	int transport_ok;
 	long status;
-	char error[256];	/* why not, when !transport_ok or too big */
-	char *body;		/* decoded body, NUL-terminated */
+	char error[256];
+	char *effective_url; /* where the body came from, after redirects */
+	char *body;          /* decoded body, NUL-terminated */
 	size_t body_len;
 	char *content_type;
-	char *charset;		/* from Content-Type, may be NULL */
+	char *charset; /* from Content-Type, may be NULL */
 	char *etag;
 	char *last_modified;
 	char *permanent_location; /* final URL if the chain was all 301/308 */
 	int redirects;
-	int64_t retry_after;	/* ms from now, -1 if none */
-	int64_t max_age;	/* Cache-Control max-age in ms, -1 if none */
-	int64_t expires;	/* Expires as epoch ms, -1 if none */
-	int64_t latency;	/* ms, real time */
+	int64_t retry_after; /* ms from now, -1 if none */
+	int64_t max_age;     /* Cache-Control max-age in ms, -1 if none */
+	int64_t expires;     /* Expires as epoch ms, -1 if none */
+	int64_t latency;     /* ms, real time */
 };
-/* res and everything in it live only for the call. */
+/*
+ * res and everything in it live only for the call.  fetcher_start reads
+ * the request only during the call and never calls cb from inside it; -1
+ * means cb will never run.  A NULL proxy means a direct connection (the
+ * environment's *_proxy is ignored).  fetcher_free cancels what is in
+ * flight: no callback runs after it, and it may be called from one.
+ */
 typedef void (*fetch_done_cb)(const struct fetch_result *res, void *arg);
 struct fetcher *fetcher_new(struct event_base *);
-int fetcher_start(struct fetcher *, const struct fetch_request *,
-		  fetch_done_cb, void *);
+int fetcher_start(struct fetcher *, const struct fetch_request *, fetch_done_cb,
+                  void *);
 size_t fetcher_active(const struct fetcher *);
 void fetcher_free(struct fetcher *);
 
 /* feeds.c */
+
+/* What is remembered per feed across polls and restarts. */
+struct feed_state {
+	char *configured_url; /* the URL in the config when url was set */
+	char *url;            /* effective URL: a permanent redirect moves it */
+	char *etag;           /* verbatim, for the conditional GET */
+	char *last_modified;  /* verbatim */
+	int64_t last_success; /* monitored epoch ms, -1 never */
+	int64_t last_attempt;
+	int64_t next_poll;
+	long last_status;      /* HTTP status, 0 if none */
+	int64_t failures;      /* consecutive */
+	int64_t failing_since; /* first failure of the current run, -1 */
+	char *last_error;
+	char charset[32];
+	int recovered;
+	char *reason;    /* why recovered */
+	int64_t items;   /* in the last usable document */
+	int64_t latency; /* ms, real */
+	int down;
+	int64_t down_since;
+	char *redirect_to; /* permanent redirect target being confirmed */
+	int64_t redirect_seen;
+};
+
+/* The daemon's side of the feeds: it stores what feeds.c hands over.
+ * doc: a usable document was fetched and parsed; return 0 if its items
+ *      were taken (then the validators are kept), -1 if not (Redis down:
+ *      the next poll fetches the whole body again).
+ * state: persist st (called after every poll).
+ * event: "source_down" or "source_up".
+ * All pointers are borrowed for the call. */
+struct feeds_hooks {
+	int (*doc)(const struct conf_feed *, const struct feed_doc *,
+	           void *arg);
+	void (*state)(const char *id, const struct feed_state *, void *arg);
+	void (*event)(const char *id, const char *event,
+	              const struct feed_state *, void *arg);
+	void *arg;
+};
+
 struct feeds;
-struct feeds *feeds_new(struct event_base *, const struct config *);
+struct feeds *feeds_new(struct event_base *, const struct config *,
+                        const struct feeds_hooks *);
+int feeds_restore(struct feeds *, const char *id, const struct feed_state *);
+void feeds_start(struct feeds *);
 int feeds_reconfigure(struct feeds *, const struct config *);
 size_t feeds_count(const struct feeds *);
+size_t feeds_down(const struct feeds *);
+size_t feeds_active(const struct feeds *);
+void feeds_invalidate(struct feeds *, const char *id);
 void feeds_stop(struct feeds *);
 void feeds_free(struct feeds *);
+void feed_state_clear(struct feed_state *);
 
 #endif

@@ -30,6 +30,7 @@ struct daemon {
 	struct store *store;
 	struct httpd *httpd;
 	struct feeds *feeds;
+	struct feedstore *feedstore;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
 	int stopping;
 	int64_t started_ms;
@@ -98,8 +99,10 @@ daemon_store_state_cb(enum store_state s, const char *reason, void *arg)
 	struct daemon *d = arg;
 
 	(void)reason;
-	if (s == STORE_UP && !d->stopping)
+	if (s == STORE_UP && !d->stopping) {
 		daemon_record_start(d);
+		feedstore_link_up(d->feedstore);
+	}
 	daemon_notify_status(d, "");
 }
 
@@ -123,10 +126,15 @@ daemon_health_cb(json_t *doc, void *arg)
 	        (json_int_t)((clock_now_ms() - d->started_ms) / 1000)));
 	json_object_set_new(
 	    doc, "redis",
-	    json_pack("{s:s, s:s, s:i}", "state", store_state_name(s), "detail",
+	    json_pack("{s:s, s:s, s:I}", "state", store_state_name(s), "detail",
 	              reason, "pending", (json_int_t)store_pending(d->store)));
-	json_object_set_new(doc, "feeds",
-	                    json_integer((json_int_t)feeds_count(d->feeds)));
+	json_object_set_new(
+	    doc, "feeds",
+	    json_pack("{s:I, s:I, s:I, s:I}", "configured",
+	              (json_int_t)feeds_count(d->feeds), "down",
+	              (json_int_t)feeds_down(d->feeds), "fetching",
+	              (json_int_t)feeds_active(d->feeds), "items_recorded",
+	              (json_int_t)feedstore_items_recorded(d->feedstore)));
 	json_object_set_new(doc, "reloads", json_integer(d->reloads));
 	if (!ok) {
 		char why[300];
@@ -233,6 +241,7 @@ daemon_reload(struct daemon *d)
 	clock_set_zone(nc->clock.zone);
 	store_reconfigure(d->store, &nc->redis);
 	feeds_reconfigure(d->feeds, nc);
+	feedstore_reconfigure(d->feedstore, nc);
 	config_free(d->conf);
 	d->conf = nc;
 	log_set_level(daemon_level(d));
@@ -276,8 +285,10 @@ daemon_free(struct daemon *d)
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);
 	httpd_free(d->httpd);
+	feeds_stop(d->feeds);
+	store_free(d->store); /* replies still due run now, with feeds alive */
 	feeds_free(d->feeds);
-	store_free(d->store);
+	feedstore_free(d->feedstore);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	config_free(d->conf);
@@ -287,6 +298,7 @@ daemon_free(struct daemon *d)
 static void
 daemon_start(struct daemon *d)
 {
+	struct feeds_hooks hooks;
 	struct timeval tv;
 
 	d->base = event_base_new();
@@ -301,14 +313,19 @@ daemon_start(struct daemon *d)
 	    evsignal_add(d->sig_int, NULL) == -1 ||
 	    evsignal_add(d->sig_hup, NULL) == -1)
 		fatalx("cannot install signal handlers");
-	d->feeds = feeds_new(d->base, d->conf);
-	if (d->feeds == NULL)
-		fatalx("cannot set up feeds");
 	d->store =
 	    store_new(d->base, &d->conf->redis, daemon_store_state_cb, d);
 	if (d->store == NULL)
 		fatalx("cannot set up the redis link: addr=%s",
 		       d->conf->redis.address);
+	d->feedstore = feedstore_new(d->store, d->conf);
+	if (d->feedstore == NULL)
+		fatalx("cannot allocate the feed store");
+	feedstore_hooks(d->feedstore, &hooks);
+	d->feeds = feeds_new(d->base, d->conf, &hooks);
+	if (d->feeds == NULL)
+		fatalx("cannot set up feeds");
+	feedstore_bind(d->feedstore, d->feeds);
 	d->httpd = httpd_new(d->base, &d->conf->http, daemon_health_cb, d);
 	if (d->httpd == NULL)
 		fatalx("cannot start the http listener: addr=%s",

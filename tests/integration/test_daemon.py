@@ -120,7 +120,7 @@ class DaemonTest(unittest.TestCase):
             d.wait_status(200)
             status, doc = d.healthz()
             self.assertEqual(doc["reloads"], 1)
-            self.assertEqual(doc["feeds"], 1)
+            self.assertEqual(doc["feeds"]["configured"], 1)
             with self.assertRaises(OSError):
                 socket.create_connection(("127.0.0.1", conf[1]), timeout=1).close()
             self.assertIn("feed added: feed=a", d.log())
@@ -140,7 +140,7 @@ class DaemonTest(unittest.TestCase):
             self.assertRegex(log, r"<3>config error: .*feeds\[0\]\.interval: 0s is out of range")
             self.assertRegex(log, r"<3>config error: .*:9: 'bogus': unknown section")
             status, doc = d.healthz()
-            self.assertEqual((status, doc["reloads"], doc["feeds"]), (200, 0, 0))
+            self.assertEqual((status, doc["reloads"], doc["feeds"]["configured"]), (200, 0, 0))
             # A fixed file is then accepted.
             write_config(self.tmp, self.redis, http_port=conf[1])
             d.kill(signal.SIGHUP)
