@@ -15,9 +15,11 @@ rm -rf "$demo"
 mkdir -p "$demo"
 redis_pid=""
 yq_pid=""
+web_pid=""
 cleanup() {
 	[ -n "$yq_pid" ] && kill "$yq_pid" 2>/dev/null || true
 	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
+	[ -n "$web_pid" ] && kill "$web_pid" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 
@@ -33,12 +35,13 @@ start_redis() {
 	done
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-sed -e "s|address = \"127.0.0.1:6379\";|address = \"unix:$demo/redis.sock\";|" \
-    -e "s|backoff_max = \"30s\";|backoff_max = \"1s\";|" \
-    -e "s|listen = \"127.0.0.1:8787\";|listen = \"127.0.0.1:$port\";|" \
-    -e "s|state_dir = \"/var/lib/yuqing\";|state_dir = \"$demo\";|" \
-    config/yuqing.conf.example > "$demo/yuqing.conf"
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port=$(free_port)
+feedport=$(free_port)
+sed -e "s|@DEMO@|$demo|g" -e "s|@PORT@|$port|g" -e "s|@FEEDPORT@|$feedport|g" \
+	config/demo/demo.conf.in > "$demo/yuqing.conf"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 health() { curl -s -w '  (HTTP %{http_code})\n' "http://127.0.0.1:$port/healthz"; }
@@ -49,9 +52,20 @@ build/yuqingd --check-config "$demo/yuqing.conf"
 say "starting a private redis-server on $demo/redis.sock"
 start_redis
 
-say "starting yuqingd (fast clock: 1 monitored hour per real second)"
+say "serving the bundled sample feeds (config/demo/) on 127.0.0.1:$feedport"
+python3 -m http.server --bind 127.0.0.1 --directory config/demo "$feedport" \
+	>"$demo/feeds.log" 2>&1 &
+web_pid=$!
+i=0
+until curl -sf "http://127.0.0.1:$feedport/district.xml" >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: the feed server did not start" >&2; exit 1; }
+	sleep 0.05
+done
+
+say "starting yuqingd at 2026-11-27 08:00 (fast clock: 1 monitored hour per real second)"
 build/yuqingd --foreground --config "$demo/yuqing.conf" --time-scale 3600 \
-	>"$demo/yuqingd.log" 2>&1 &
+	--time-start 2026-11-27T08:00:00+08:00 >"$demo/yuqingd.log" 2>&1 &
 yq_pid=$!
 i=0
 until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
@@ -60,9 +74,27 @@ until curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
 	sleep 0.1
 done
 health
-sleep 2
-say "two real seconds later the monitored clock is two hours on"
-health
+i=0
+until [ "$(redis-cli -s "$demo/redis.sock" xlen yq:items)" -ge 5 ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: items did not arrive" >&2; exit 1; }
+	sleep 0.1
+done
+
+say "items recorded from the feeds (UTF-8 RSS, GBK RSS, JSON Feed; times in +08:00)"
+redis-cli -s "$demo/redis.sock" --raw xrange yq:items - + |
+	TZ=Asia/Shanghai awk 'prev=="feed"{f=$0} prev=="title"{t=$0} prev=="published"{p=$0}
+	     prev=="first_seen"{printf "  [%-8s] %s  (published %s)\n", f, t, strftime("%m-%d %H:%M", p/1000)} {prev=$0}'
+
+say "the RSSHub route answers an HTML page: a fetch failure, then 'source down'"
+i=0
+until redis-cli -s "$demo/redis.sock" xlen yq:events | grep -qv '^0$'; do
+	i=$((i + 1))
+	[ $i -lt 150 ] || { echo "demo: no source_down event" >&2; exit 1; }
+	sleep 0.1
+done
+redis-cli -s "$demo/redis.sock" --raw xrange yq:events - + | paste -sd' ' | cut -c1-200
+redis-cli -s "$demo/redis.sock" hmget yq:feed:rsshub last_error failures down | paste -sd' '
 
 say "reloading the configuration (SIGHUP)"
 kill -HUP "$yq_pid"
@@ -90,4 +122,6 @@ say "what yuqingd logged"
 cat "$demo/yuqingd.log"
 say "what it recorded in redis"
 redis-cli -s "$demo/redis.sock" hgetall yq:daemon | paste - -
+kill "$web_pid" 2>/dev/null || true
+web_pid=""
 [ "$rc" = 0 ]
