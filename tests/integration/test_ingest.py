@@ -152,6 +152,39 @@ class IngestTest(unittest.TestCase):
             self.assertEqual(len(self.http.requests_for("/old.xml")), 3)
             self.assertEqual(self.feed_state("moved")["url"], self.http.url("/new.xml"))
 
+    def test_host_caps_and_spacing(self):
+        """Six feeds on a slow host (3 s per answer) and one on another
+        host name: the slow host never has more than per_host requests in
+        flight, starts on it are host_spacing apart, and the other host's
+        feed keeps its schedule."""
+        inflight = {"now": 0, "max": 0}
+
+        def slow(req):
+            inflight["now"] += 1
+            inflight["max"] = max(inflight["max"], inflight["now"])
+            time.sleep(3)
+            inflight["now"] -= 1
+            return Response(body=rss([("s", "t", "d")]))
+        for i in range(6):
+            self.http.route("/slow%d.xml" % i, slow)
+        self.http.route("/fast.xml", Response(body=rss([("f", "t", "d")])))
+        feeds = [("slow%d" % i, self.http.url("/slow%d.xml" % i), "") for i in range(6)]
+        feeds.append(("fast", "http://localhost:%d/fast.xml" % self.http.port, ""))
+        # (a 3 s answer must not trip the low-speed abort meant for trickles)
+        conf = feeds_conf(feeds).replace(
+            'host_spacing = "0s"; per_host = 64;', 'host_spacing = "500ms"; per_host = 2;'
+        ).replace('low_speed_time = "2s"', 'low_speed_time = "10s"')
+        with self.daemon(conf):
+            time.sleep(6)
+        slow_reqs = sorted(r.time for r in self.http.requests
+                           if r.path.startswith("/slow"))
+        self.assertLessEqual(inflight["max"], 2)
+        self.assertGreaterEqual(len(slow_reqs), 2)
+        gaps = [b - a for a, b in zip(slow_reqs, slow_reqs[1:])]
+        self.assertGreaterEqual(min(gaps), 0.45, gaps)
+        fast = self.http.requests_for("/fast.xml")
+        self.assertGreaterEqual(len(fast), 6, "the other host was starved")
+
     def test_hostile_sources(self):
         h = self.http
         good = rss([("g1", "大通区新闻", "正常")])
