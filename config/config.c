@@ -92,6 +92,10 @@ static const char *const cf_milestones[] = {"release", "presser", "response",
                                             NULL};
 static const char *const cf_channels[] = {"sms", "email", "wecom", "dingtalk",
                                           NULL};
+static const char *const cf_grades[] = {"特别重大", "重大", "较大", "一般",
+                                        NULL};
+static const char *const cf_no_figures[] = {"major", "ordinary", NULL};
+static const char *const cf_natural[] = {"district", "national", NULL};
 
 /* What alert and report templates may refer to, as {name}. */
 static const char *const cf_placeholders[] = {
@@ -136,6 +140,18 @@ static void cf_err(struct cf_ctx *, const config_setting_t *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 static void cf_err_at(struct cf_ctx *, const char *, int, const char *, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The same, for other modules that check files (rule files). */
+void
+config_error_add(struct config_errors *errs, const char *file, int line,
+                 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cf_error_add(errs, file, line, fmt, ap);
+	va_end(ap);
+}
 
 /* Report a problem at a file and line (line 0: the file as a whole). */
 static void
@@ -840,6 +856,7 @@ cf_is_secret_alias(const struct cf_key *keys, const char *name)
 
 static void cf_group(struct cf_ctx *, const config_setting_t *, const char *,
                      const struct cf_schema *, void *);
+static void cf_strlist_free(struct strlist *);
 
 static void
 cf_strings(struct cf_ctx *cx, const config_setting_t *s, const char *path,
@@ -863,6 +880,7 @@ cf_strings(struct cf_ctx *cx, const config_setting_t *s, const char *path,
 		       (long long)k->max);
 		return;
 	}
+	cf_strlist_free(out); /* a configured list replaces the default */
 	out->v = xcalloc((size_t)n, sizeof(char *));
 	out->n = 0;
 	for (i = 0; i < n; i++) {
@@ -1332,6 +1350,18 @@ static const struct cf_key cf_rules_keys[] = {
 static const struct cf_schema cf_rules_schema = {0, 0, NULL, NULL,
                                                  cf_rules_keys};
 
+static const struct cf_key cf_classify_keys[] = {
+    K("major_grades", CF_ENUMLIST, struct conf_classify, major_grades, 0, 0, 4,
+      cf_grades, NULL),
+    K("no_figures", CF_ENUM, struct conf_classify, no_figures, 0, 0, 0,
+      cf_no_figures, NULL),
+    K("natural_scale", CF_ENUM, struct conf_classify, natural_scale, 0, 0, 0,
+      cf_natural, NULL),
+    END,
+};
+static const struct cf_schema cf_classify_schema = {0, 0, NULL, NULL,
+                                                    cf_classify_keys};
+
 static const struct cf_key cf_recipient_keys[] = {
     K("id", CF_STRING, struct conf_recipient, id, CF_REQUIRED, 1, 64, NULL,
       NULL),
@@ -1598,6 +1628,8 @@ static const struct cf_key cf_root_keys[] = {
     K("feeds", CF_LIST, struct config, feeds, 0, 0, CF_MAX_LIST, NULL,
       &cf_feed_schema),
     K("rules", CF_GROUP, struct config, rules, 0, 0, 0, NULL, &cf_rules_schema),
+    K("classify", CF_GROUP, struct config, classify, 0, 0, 0, NULL,
+      &cf_classify_schema),
     K("recipients", CF_LIST, struct config, recipients, 0, 0, 1000, NULL,
       &cf_recipient_schema),
     K("channels", CF_GROUP, struct config, channels, 0, 0, 0, NULL,
@@ -1768,6 +1800,10 @@ cf_defaults(struct config *c)
 		       ms[i].nwarn * sizeof(int64_t));
 		ms[i].m->warn.n = ms[i].nwarn;
 	}
+	c->classify.major_grades.v = xcalloc(2, sizeof(char *));
+	c->classify.major_grades.v[0] = xstrdup("特别重大");
+	c->classify.major_grades.v[1] = xstrdup("重大");
+	c->classify.major_grades.n = 2;
 	c->deadlines.skew_max = 6 * MS_HOUR;
 	c->deadlines.stale_age = 48 * MS_HOUR;
 	c->templates.subject = xstrdup("【舆情{stage}】{title}");

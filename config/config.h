@@ -152,6 +152,15 @@ struct conf_rules {
 	struct strlist jurisdiction;
 };
 
+/* When an emergency-type item is major (5 h / 24 h) rather than ordinary. */
+struct conf_classify {
+	struct strlist major_grades; /* grades that make it major */
+	int no_figures;              /* CONF_CLASS_*: when no figure is read */
+	int natural_scale;           /* CONF_NATURAL_* for 自然灾害 */
+};
+enum { CONF_CLASS_MAJOR, CONF_CLASS_ORDINARY };
+enum { CONF_NATURAL_DISTRICT, CONF_NATURAL_NATIONAL };
+
 struct conf_recipient {
 	char *id;
 	char *name;
@@ -259,6 +268,7 @@ struct config {
 	struct conf_fetch fetch;
 	CONF_LIST(struct conf_feed) feeds;
 	struct conf_rules rules;
+	struct conf_classify classify;
 	CONF_LIST(struct conf_recipient) recipients;
 	struct conf_channels channels;
 	struct conf_escalation escalation;
@@ -284,5 +294,7 @@ int config_zone_ok(const char *);
 int config_duration_parse(const char *, int64_t *);
 size_t config_duration_format(int64_t, char *, size_t);
 int config_check_file(const char *, int, FILE *, FILE *);
+void config_error_add(struct config_errors *, const char *, int, const char *,
+                      ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -67,7 +67,7 @@ void text_buf_free(struct text_buf *);
 /* Strip tags (and script/style bodies), decode HTML entities, fold
  * full-width ASCII, drop control characters, collapse whitespace, cap at
  * max bytes on a character boundary.  Returns malloc'd UTF-8. */
-char *text_normalise(const char *in, size_t len, size_t max);
+char *text_normalise(const char *in, size_t len, size_t max, int html);
 /* Normalise a link for identity: scheme and host lower-cased, utm_* and
  * the fragment dropped; relative links resolved against base. */
 char *text_link(const char *link, const char *base);

@@ -49,6 +49,7 @@ feed_format_name(enum feed_format f)
 /* Raw fields of one entry, before normalisation (borrowed or owned). */
 struct parse_raw {
 	char *title, *link, *guid, *text, *author, *published, *updated;
+	int title_html, text_html; /* HTML to strip, or plain text */
 	struct feed_stats stats;
 };
 
@@ -194,7 +195,14 @@ parse_clean(const char *in, size_t n, size_t *outlen, struct feed_doc *doc)
 					i += len;
 					continue;
 				}
-				text_buf_add(&b, in + i, len);
+				if (in[i + 1] == '#' && in[i + 2] == 'X') {
+					/* XML allows only "&#x": keep the char
+					 */
+					text_buf_add(&b, "&#x", 3);
+					text_buf_add(&b, in + i + 3, len - 3);
+				} else {
+					text_buf_add(&b, in + i, len);
+				}
 				i += len;
 				continue;
 			}
@@ -395,12 +403,33 @@ parse_stats(const xmlNode *n, struct feed_stats *st)
 	st->present = st->reposts >= 0 || st->comments >= 0 || st->likes >= 0;
 }
 
+/*
+ * Does an Atom text construct hold HTML to strip?  type="html" (1.0) and
+ * mode="escaped" or type="text/html" (0.3) do; "text" and "xhtml" are
+ * text already (xhtml's markup is the element tree).
+ */
+static int
+parse_atom_html(const xmlNode *n)
+{
+	char *type = parse_attr(n, "type"), *mode = parse_attr(n, "mode");
+	int html = (type != NULL && (strcmp(type, "html") == 0 ||
+	                             strcmp(type, "text/html") == 0)) ||
+	           (mode != NULL && strcmp(mode, "escaped") == 0);
+
+	free(type);
+	free(mode);
+	return html;
+}
+
 /* One RSS/RDF <item> or Atom <entry>. */
 static void
 parse_entry(const xmlNode *item, int atom, struct parse_raw *r)
 {
 	const xmlNode *c;
-	char *content = NULL, *guid_link = NULL;
+	char *content = NULL, *guid_link = NULL, *dc_title = NULL;
+	int content_html = 1;
+
+	r->title_html = r->text_html = 1;
 
 	for (c = item->children; c != NULL; c = c->next) {
 		const char *name;
@@ -408,9 +437,13 @@ parse_entry(const xmlNode *item, int atom, struct parse_raw *r)
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		name = (const char *)c->name;
-		if (strcmp(name, "title") == 0 && !parse_is(c, "title", NS_DC))
+		if (strcmp(name, "title") == 0 && parse_is(c, "title", NS_DC))
+			parse_set(&dc_title, c, PARSE_MAX_TITLE * 4);
+		else if (strcmp(name, "title") == 0) {
+			if (atom && r->title == NULL)
+				r->title_html = parse_atom_html(c);
 			parse_set(&r->title, c, PARSE_MAX_TITLE * 4);
-		else if (strcmp(name, "link") == 0 && atom)
+		} else if (strcmp(name, "link") == 0 && atom)
 			parse_atom_link(c, &r->link);
 		else if (strcmp(name, "link") == 0)
 			parse_set(&r->link, c, PARSE_MAX_LINK);
@@ -429,16 +462,20 @@ parse_entry(const xmlNode *item, int atom, struct parse_raw *r)
 				parse_set(&guid_link, c, PARSE_MAX_LINK);
 			free(perma);
 		} else if (strcmp(name, "description") == 0 ||
-		           strcmp(name, "summary") == 0)
+		           strcmp(name, "summary") == 0) {
+			if (atom && r->text == NULL)
+				r->text_html = parse_atom_html(c);
 			parse_set(&r->text, c, PARSE_MAX_TEXT * 4);
-		else if (strcmp(name, "encoded") == 0 ||
-		         strcmp(name, "content") == 0)
+		} else if (strcmp(name, "encoded") == 0 ||
+		           strcmp(name, "content") == 0) {
+			if (atom && content == NULL)
+				content_html = parse_atom_html(c);
 			parse_set(&content, c, PARSE_MAX_TEXT * 4);
-		else if (strcmp(name, "pubDate") == 0 ||
-		         strcmp(name, "published") == 0 ||
-		         strcmp(name, "issued") == 0 ||
-		         (strcmp(name, "date") == 0 &&
-		          parse_is(c, "date", NS_DC)))
+		} else if (strcmp(name, "pubDate") == 0 ||
+		           strcmp(name, "published") == 0 ||
+		           strcmp(name, "issued") == 0 ||
+		           (strcmp(name, "date") == 0 &&
+		            parse_is(c, "date", NS_DC)))
 			parse_set(&r->published, c, PARSE_MAX_SMALL);
 		else if (strcmp(name, "updated") == 0 ||
 		         strcmp(name, "modified") == 0)
@@ -459,8 +496,14 @@ parse_entry(const xmlNode *item, int atom, struct parse_raw *r)
 	}
 	if (r->text == NULL) {
 		r->text = content;
+		r->text_html = content_html;
 		content = NULL;
 	}
+	if (r->title == NULL) {
+		r->title = dc_title;
+		dc_title = NULL;
+	}
+	free(dc_title);
 	if (r->link == NULL) {
 		r->link = guid_link;
 		guid_link = NULL;
@@ -502,12 +545,19 @@ parse_date(const struct parse_ctx *px, const char *raw)
 	return ms;
 }
 
+/* A field as people read it; html says whether its markup is to go. */
 static char *
-parse_trimmed(const char *s, size_t max)
+parse_norm(const char *s, size_t max, int html)
 {
 	if (s == NULL)
 		return NULL;
-	return text_normalise(s, strlen(s), max);
+	return text_normalise(s, strlen(s), max, html);
+}
+
+static char *
+parse_trimmed(const char *s, size_t max)
+{
+	return parse_norm(s, max, 0);
 }
 
 /* Normalise a raw entry into the next item (takes nothing from r). */
@@ -536,8 +586,8 @@ parse_add(struct parse_ctx *px, const struct parse_raw *r)
 	}
 	it = &doc->items[doc->nitems++];
 	memset(it, 0, sizeof(*it));
-	it->title = parse_trimmed(r->title, PARSE_MAX_TITLE);
-	it->text = parse_trimmed(r->text, PARSE_MAX_TEXT);
+	it->title = parse_norm(r->title, PARSE_MAX_TITLE, r->title_html);
+	it->text = parse_norm(r->text, PARSE_MAX_TEXT, r->text_html);
 	it->author = parse_trimmed(r->author, PARSE_MAX_SMALL);
 	it->guid = parse_trimmed(r->guid, PARSE_MAX_LINK);
 	if (it->guid != NULL && it->guid[0] == '\0') {
@@ -662,6 +712,12 @@ parse_xml_format(const xmlNode *root)
 	if (strcmp((const char *)root->name, "feed") == 0)
 		return strcmp(ns, NS_ATOM03) == 0 ? FEED_ATOM03 : FEED_ATOM10;
 	if (strcmp((const char *)root->name, "RDF") == 0) {
+		const xmlNs *d;
+
+		for (d = root->nsDef; d != NULL; d = d->next)
+			if (d->prefix == NULL && d->href != NULL &&
+			    strcmp((const char *)d->href, NS_RSS090) == 0)
+				return FEED_RSS090;
 		for (c = root->children; c != NULL; c = c->next)
 			if (c->type == XML_ELEMENT_NODE && c->ns != NULL &&
 			    c->ns->href != NULL &&
@@ -698,7 +754,8 @@ parse_container(struct parse_ctx *px, const xmlNode *node, int atom)
 		} else if (strcmp(name, "title") == 0 && doc->title == NULL) {
 			char *t = parse_text(c, PARSE_MAX_TITLE * 4);
 
-			doc->title = parse_trimmed(t, PARSE_MAX_TITLE);
+			doc->title = parse_norm(t, PARSE_MAX_TITLE,
+			                        atom ? parse_atom_html(c) : 1);
 			free(t);
 		} else if (strcmp(name, "link") == 0 && doc->link == NULL) {
 			char *l = NULL;
@@ -864,6 +921,7 @@ parse_json(const char *utf8, size_t len, struct parse_ctx *px)
 			r.guid = strdup(num);
 		}
 		r.text = parse_json_str(it, "content_html");
+		r.text_html = r.text != NULL;
 		if (r.text == NULL)
 			r.text = parse_json_str(it, "content_text");
 		if (r.text == NULL)

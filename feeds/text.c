@@ -315,10 +315,12 @@ text_tag(const char *s, size_t n, int *block)
 /*
  * The normalised text of in[0..len): see the file comment.  Whitespace,
  * tags and block boundaries become single spaces; the result is trimmed
- * and at most max bytes.
+ * and at most max bytes.  With html 0 the input is plain text (an XML
+ * parser has already decoded it): no tags are stripped and no entities
+ * decoded, "1 < 2" stays as it is.
  */
 char *
-text_normalise(const char *in, size_t len, size_t max)
+text_normalise(const char *in, size_t len, size_t max, int html)
 {
 	struct text_buf b;
 	const unsigned char *s = (const unsigned char *)in;
@@ -329,13 +331,15 @@ text_normalise(const char *in, size_t len, size_t max)
 
 	text_buf_init(&b, max);
 	while (i < len && !b.truncated) {
-		t = s[i] == '<' ? text_tag(in + i, len - i, &block) : 0;
+		t = html && s[i] == '<' ? text_tag(in + i, len - i, &block) : 0;
 		if (t > 0) {
 			space = space || block;
 			i += t;
 			continue;
 		}
-		cp = s[i] == '&' ? text_entity_cp(in + i, len - i, &used) : 0;
+		cp = html && s[i] == '&'
+		         ? text_entity_cp(in + i, len - i, &used)
+		         : 0;
 		if (cp == 0)
 			cp = text_get_cp(s + i, len - i, &used);
 		i += used;

@@ -50,7 +50,7 @@ test_normalise_table(void **state)
 
 	(void)state;
 	for (i = 0; i < NELEM(t); i++) {
-		out = text_normalise(t[i].in, strlen(t[i].in), t[i].max);
+		out = text_normalise(t[i].in, strlen(t[i].in), t[i].max, 1);
 		print_message("%zu: '%s' -> '%s'\n", i, t[i].in, out);
 		assert_string_equal(out, t[i].want);
 		free(out);
