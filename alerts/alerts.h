@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "feeds/feeds.h"
+#include "monitor/monitor.h"
 
 /* store.c */
 struct store;
@@ -46,6 +47,19 @@ void feedstore_hooks(struct feedstore *, struct feeds_hooks *);
 void feedstore_reconfigure(struct feedstore *, const struct config *);
 void feedstore_link_up(struct feedstore *);
 int64_t feedstore_items_recorded(const struct feedstore *);
+void feedstore_on_items(struct feedstore *, void (*)(void *), void *);
 void feedstore_free(struct feedstore *);
+
+/* incidentstore.c */
+struct incidentstore;
+typedef void (*istore_ready_cb)(void *arg);
+struct incidentstore *incidentstore_new(struct store *, istore_ready_cb,
+                                        void *);
+void incidentstore_bind(struct incidentstore *, struct incidents *);
+void incidentstore_hooks(struct incidentstore *, struct incidents_hooks *);
+void incidentstore_link_up(struct incidentstore *);
+void incidentstore_poke(struct incidentstore *);
+int64_t incidentstore_alerts(const struct incidentstore *);
+void incidentstore_free(struct incidentstore *);
 
 #endif

@@ -19,12 +19,12 @@
 #define FEEDSTORE_TEXT_MAX  2000            /* bytes of text in the stream */
 #define FEEDSTORE_FIELDS    8               /* script arguments per item */
 
-/* ARGV: prefix, feed, ttl, now, maxlen, then per item: keyhash, key,
- * content hash, title, link, published, text, guid.  Returns, per item,
- * "new", "upd" or "seen". */
+/* ARGV: prefix, feed, ttl, now, maxlen, local, then per item: keyhash,
+ * key, content hash, title, link, published, text, guid.  Returns, per
+ * item, "new", "upd" or "seen". */
 static const char feedstore_script[] =
     "local out = {}\n"
-    "for i = 6, #ARGV, 8 do\n"
+    "for i = 7, #ARGV, 8 do\n"
     "  local k = ARGV[1] .. ':seen:' .. ARGV[2] .. ':' .. ARGV[i]\n"
     "  local old = redis.call('GET', k)\n"
     "  local kind, first = 'new', ARGV[4]\n"
@@ -45,7 +45,7 @@ static const char feedstore_script[] =
     "      '*', 'kind', kind, 'feed', ARGV[2], 'key', ARGV[i + 1],\n"
     "      'title', ARGV[i + 3], 'link', ARGV[i + 4],\n"
     "      'published', ARGV[i + 5], 'first_seen', first,\n"
-    "      'text', ARGV[i + 6], 'guid', ARGV[i + 7])\n"
+    "      'text', ARGV[i + 6], 'guid', ARGV[i + 7], 'local', ARGV[6])\n"
     "  end\n"
     "  out[#out + 1] = kind\n"
     "end\n"
@@ -58,6 +58,8 @@ struct feedstore {
 	int restoring; /* HGETALL replies outstanding */
 	int started;
 	int64_t recorded; /* new or edited items recorded */
+	void (*items_cb)(void *);
+	void *items_arg;
 	struct event *start_ev;
 };
 
@@ -186,6 +188,8 @@ feedstore_script_cb(redisReply *r, void *arg)
 				nupd++;
 		}
 		p->fst->recorded += (int64_t)(nnew + nupd);
+		if (nnew + nupd > 0 && p->fst->items_cb != NULL)
+			p->fst->items_cb(p->fst->items_arg);
 		if (nnew + nupd > 0)
 			log_info("feed items recorded: feed=%s new=%zu "
 			         "updated=%zu seen=%zu",
@@ -220,6 +224,7 @@ feedstore_doc_cb(const struct conf_feed *cf, const struct feed_doc *doc,
 	feedstore_argf(&a, "%lld", FEEDSTORE_SEEN_TTL);
 	feedstore_argf(&a, "%lld", (long long)clock_now_ms());
 	feedstore_arg(&a, FEEDSTORE_ITEMS_MAX, 16);
+	feedstore_arg(&a, cf->local ? "1" : "0", 1);
 	for (i = 0; i < doc->nitems; i++) {
 		const struct feed_item *it = &doc->items[i];
 		const char *key = it->key != NULL ? it->key : "";
@@ -235,7 +240,7 @@ feedstore_doc_cb(const struct conf_feed *cf, const struct feed_doc *doc,
 		feedstore_arg(&a, it->guid, 4096);
 	}
 	p = calloc(1, sizeof(*p));
-	if (p == NULL || a.n != 8 + doc->nitems * FEEDSTORE_FIELDS) {
+	if (p == NULL || a.n != 9 + doc->nitems * FEEDSTORE_FIELDS) {
 		free(p);
 		feedstore_args_free(&a);
 		return -1;
@@ -496,6 +501,14 @@ void
 feedstore_reconfigure(struct feedstore *fst, const struct config *conf)
 {
 	fst->conf = conf;
+}
+
+/* cb runs after new or edited items have been recorded. */
+void
+feedstore_on_items(struct feedstore *fst, void (*cb)(void *), void *arg)
+{
+	fst->items_cb = cb;
+	fst->items_arg = arg;
 }
 
 int64_t

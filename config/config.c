@@ -230,8 +230,8 @@ config_errors_print(const struct config_errors *errs, FILE *out)
 }
 
 /* Order errors by line, as an editor walks the file (stable). */
-static void
-cf_errors_sort(struct config_errors *errs)
+void
+config_errors_sort(struct config_errors *errs)
 {
 	size_t i, j;
 	char *v;
@@ -1899,6 +1899,26 @@ config_free(struct config *c)
 /* Loading ---------------------------------------------------------------- */
 
 /*
+ * A configuration of defaults only, as if read from an empty file at path
+ * (relative rule files resolve against its directory); rules lists the
+ * rule files.  For the offline commands run without a configuration.
+ */
+struct config *
+config_new_default(const char *path, const char *const *rules, size_t nrules)
+{
+	struct config *c = xcalloc(1, sizeof(*c));
+	size_t i;
+
+	c->path = xstrdup(path);
+	cf_defaults(c);
+	c->rules.files.v = xcalloc(nrules, sizeof(char *));
+	for (i = 0; i < nrules; i++)
+		c->rules.files.v[i] = xstrdup(rules[i]);
+	c->rules.files.n = nrules;
+	return c;
+}
+
+/*
  * Parse and check one file.  Returns the configuration, or NULL with every
  * problem found in errs (the caller clears errs).
  */
@@ -1943,7 +1963,7 @@ config_load(const char *path, struct config_errors *errs)
 	cf_group(&cx, config_root_setting(&cf), "", &cf_root_schema, c);
 	config_destroy(&cf);
 	if (errs->n > 0) {
-		cf_errors_sort(errs);
+		config_errors_sort(errs);
 		config_free(c);
 		return NULL;
 	}

@@ -285,10 +285,12 @@ struct config_errors {
 };
 
 struct config *config_load(const char *, struct config_errors *);
+struct config *config_new_default(const char *, const char *const *, size_t);
 void config_free(struct config *);
 int config_dump(const struct config *, FILE *);
 void config_errors_clear(struct config_errors *);
 void config_errors_print(const struct config_errors *, FILE *);
+void config_errors_sort(struct config_errors *);
 int config_addr_parse(const char *, struct conf_addr *);
 int config_zone_ok(const char *);
 int config_duration_parse(const char *, int64_t *);

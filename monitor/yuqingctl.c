@@ -47,7 +47,7 @@ ctl_check_config(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	return config_check_file(file, dump, stdout, stderr);
+	return rules_check_config(file, dump, stdout, stderr);
 }
 
 static int
@@ -62,6 +62,10 @@ ctl_version(int argc, char **argv)
 static const struct ctl_cmd ctl_cmds[] = {
     {"check-config", "[--dump] FILE", "check a configuration file",
      ctl_check_config},
+    {"explain", "TEXT", "how the monitor classifies TEXT, and why",
+     ctl_explain},
+    {"classify", "< LINES", "classify one text per line (TSV out)",
+     ctl_classify},
     {"feed-dump", "FILE|URL", "print the items the monitor sees in a feed",
      ctl_feed_dump},
     {"fetch", "URL", "fetch a URL as the daemon does; print the result",

@@ -31,6 +31,9 @@ struct daemon {
 	struct httpd *httpd;
 	struct feeds *feeds;
 	struct feedstore *feedstore;
+	struct ruleset *rules;
+	struct incidents *incidents;
+	struct incidentstore *istore;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
 	int stopping;
 	int64_t started_ms;
@@ -101,9 +104,28 @@ daemon_store_state_cb(enum store_state s, const char *reason, void *arg)
 	(void)reason;
 	if (s == STORE_UP && !d->stopping) {
 		daemon_record_start(d);
-		feedstore_link_up(d->feedstore);
+		/* incidents first; their readiness starts the feeds */
+		incidentstore_link_up(d->istore);
 	}
 	daemon_notify_status(d, "");
+}
+
+/* Incidents are back from Redis: now the feeds may bring new items. */
+static void
+daemon_incidents_ready_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	feedstore_link_up(d->feedstore);
+}
+
+/* The feed store recorded new items: the incident engine reads them. */
+static void
+daemon_items_cb(void *arg)
+{
+	struct daemon *d = arg;
+
+	incidentstore_poke(d->istore);
 }
 
 /* /healthz: healthy when the loop runs and Redis is up with our schema. */
@@ -135,6 +157,14 @@ daemon_health_cb(json_t *doc, void *arg)
 	              (json_int_t)feeds_down(d->feeds), "fetching",
 	              (json_int_t)feeds_active(d->feeds), "items_recorded",
 	              (json_int_t)feedstore_items_recorded(d->feedstore)));
+	json_object_set_new(
+	    doc, "incidents",
+	    json_pack("{s:I, s:I, s:I}", "tracked",
+	              (json_int_t)incidents_count(d->incidents),
+	              "stages_scheduled",
+	              (json_int_t)incidents_scheduled(d->incidents),
+	              "alerts_recorded",
+	              (json_int_t)incidentstore_alerts(d->istore)));
 	json_object_set_new(doc, "reloads", json_integer(d->reloads));
 	if (!ok) {
 		char why[300];
@@ -214,12 +244,20 @@ daemon_reload(struct daemon *d)
 {
 	struct config_errors errs = {0};
 	struct config *nc;
+	struct ruleset *nrs = NULL;
 	size_t i;
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
 	           (unsigned long long)clock_real_ms() * 1000ULL);
 	log_notice("reloading configuration: file=%s", d->conf_path);
 	nc = config_load(d->conf_path, &errs);
+	if (nc != NULL) {
+		nrs = rules_load(nc, &errs);
+		if (nrs == NULL) {
+			config_free(nc);
+			nc = NULL;
+		}
+	}
 	if (nc == NULL) {
 		for (i = 0; i < errs.n; i++)
 			log_err("config error: %s", errs.v[i]);
@@ -234,6 +272,7 @@ daemon_reload(struct daemon *d)
 		log_err("reload refused, keeping the running configuration: "
 		        "reason=\"cannot listen on %s\"",
 		        nc->http.listen);
+		rules_free(nrs);
 		config_free(nc);
 		daemon_notify_status(d, "READY=1\n");
 		return;
@@ -242,6 +281,9 @@ daemon_reload(struct daemon *d)
 	store_reconfigure(d->store, &nc->redis);
 	feeds_reconfigure(d->feeds, nc);
 	feedstore_reconfigure(d->feedstore, nc);
+	incidents_reconfigure(d->incidents, nc, nrs);
+	rules_free(d->rules);
+	d->rules = nrs;
 	config_free(d->conf);
 	d->conf = nc;
 	log_set_level(daemon_level(d));
@@ -287,8 +329,12 @@ daemon_free(struct daemon *d)
 	httpd_free(d->httpd);
 	feeds_stop(d->feeds);
 	store_free(d->store); /* replies still due run now, with feeds alive */
+	incidents_free(d->incidents);
+	incidentstore_free(d->istore);
 	feeds_free(d->feeds);
 	feedstore_free(d->feedstore);
+	rules_free(d->rules);
+	classify_shutdown();
 	if (d->base != NULL)
 		event_base_free(d->base);
 	config_free(d->conf);
@@ -299,6 +345,7 @@ static void
 daemon_start(struct daemon *d)
 {
 	struct feeds_hooks hooks;
+	struct incidents_hooks ihooks;
 	struct timeval tv;
 
 	d->base = event_base_new();
@@ -319,8 +366,15 @@ daemon_start(struct daemon *d)
 		fatalx("cannot set up the redis link: addr=%s",
 		       d->conf->redis.address);
 	d->feedstore = feedstore_new(d->store, d->conf);
-	if (d->feedstore == NULL)
-		fatalx("cannot allocate the feed store");
+	d->istore = incidentstore_new(d->store, daemon_incidents_ready_cb, d);
+	if (d->feedstore == NULL || d->istore == NULL)
+		fatalx("cannot allocate the stores");
+	incidentstore_hooks(d->istore, &ihooks);
+	d->incidents = incidents_new(d->base, d->conf, d->rules, &ihooks);
+	if (d->incidents == NULL)
+		fatalx("cannot set up the incidents");
+	incidentstore_bind(d->istore, d->incidents);
+	feedstore_on_items(d->feedstore, daemon_items_cb, d);
 	feedstore_hooks(d->feedstore, &hooks);
 	d->feeds = feeds_new(d->base, d->conf, &hooks);
 	if (d->feeds == NULL)
@@ -391,7 +445,7 @@ main(int argc, char **argv)
 			foreground = 1;
 			break;
 		case 't':
-			return config_check_file(optarg, 0, stdout, stderr);
+			return rules_check_config(optarg, 0, stdout, stderr);
 		case 'd':
 			dump = 1;
 			break;
@@ -427,6 +481,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	d.conf = config_load(d.conf_path, &errs);
+	if (d.conf != NULL && !dump) {
+		d.rules = rules_load(d.conf, &errs);
+		if (d.rules == NULL) {
+			config_free(d.conf);
+			d.conf = NULL;
+		}
+	}
 	if (d.conf == NULL) {
 		config_errors_print(&errs, stderr);
 		fprintf(stderr, "yuqingd: not starting\n");
@@ -446,6 +507,8 @@ main(int argc, char **argv)
 		        "yuqingd: --time-start: '%s' is not an ISO 8601 "
 		        "instant (e.g. 2026-11-27T08:00:00+08:00)\n",
 		        time_start);
+		rules_free(d.rules);
+		classify_shutdown();
 		config_free(d.conf);
 		return 2;
 	}

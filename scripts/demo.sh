@@ -41,6 +41,7 @@ free_port() {
 port=$(free_port)
 feedport=$(free_port)
 sed -e "s|@DEMO@|$demo|g" -e "s|@PORT@|$port|g" -e "s|@FEEDPORT@|$feedport|g" \
+	-e "s|@RULES@|$(pwd)/config/rules|g" \
 	config/demo/demo.conf.in > "$demo/yuqing.conf"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

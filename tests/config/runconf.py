@@ -20,7 +20,6 @@ changed file (git diff) before committing it.
 import difflib
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -189,20 +188,20 @@ def do_dump(conf, regen):
 
 def do_roundtrip(conf, regen):
     """Dump, load the dump, dump again: the same text, and it checks OK.
-    Relative secret files resolve against the file's own directory, so the
-    secret files travel with the dump into its temporary directory."""
+    Relative paths (secret and rule files) resolve against the file's own
+    directory, so the dump is written beside the original, under a unique
+    temporary name, and removed afterwards."""
     d = os.path.dirname(os.path.abspath(conf))
     first = dump(conf, d)
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in os.listdir(d):
-            src = os.path.join(d, name)
-            if os.path.isfile(src) and not name.endswith((".conf", ".dump", ".err")):
-                shutil.copy(src, tmp)
-        again = os.path.join(tmp, "dumped.conf")
+    fd, again = tempfile.mkstemp(prefix=".roundtrip-", suffix=".conf", dir=d)
+    os.close(fd)
+    try:
         write(again, first)
         second = dump(again, d)
         rc, out, err = run([binary("YQ_YUQINGCTL"), "check-config", again], d)
         check_run("check-config of the dump", rc, out, err, "", "(nothing)")
+    finally:
+        os.unlink(again)
     expect_text("second dump", first, second, "first dump")
 
 

@@ -9,16 +9,13 @@ a good feed keeps being polled on time, memory bounded).  The clock runs
 
 import gzip
 import os
-import shutil
-import signal
 import sys
-import tempfile
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from yqd import SANITIZED, Daemon, write_config  # noqa: E402
-from yqfix import HttpServer, RedisServer, Response, wait_for  # noqa: E402
+from yqd import SANITIZED, Daemon, LoopbackTest, write_config  # noqa: E402
+from yqfix import Response, wait_for  # noqa: E402
 
 SCALE = "60"
 
@@ -42,31 +39,16 @@ def feeds_conf(entries, fetch_extra=""):
             "feeds = ( %s );\n" % (fetch_extra, feeds))
 
 
-class IngestTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="yq-ingest-")
-        self.redis = RedisServer().start()
-        self.http = HttpServer().start()
-
-    def tearDown(self):
-        self.http.stop()
-        self.redis.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
+class IngestTest(LoopbackTest):
     def daemon(self, conf_text, **kw):
         conf = write_config(self.tmp, self.redis, extra=conf_text)
         return Daemon(conf, args=["--time-scale", SCALE], **kw)
 
     def items(self):
-        entries = self.redis.command("XRANGE", "yq:items", "-", "+") or []
-        out = []
-        for _id, fields in entries:
-            out.append(dict(zip(fields[::2], fields[1::2])))
-        return out
+        return self.stream("items")
 
     def feed_state(self, fid):
-        flat = self.redis.command("HGETALL", "yq:feed:" + fid) or []
-        return dict(zip(flat[::2], flat[1::2]))
+        return self.hash("feed:" + fid)
 
     def test_conditional_get_seen_items_and_restart(self):
         body = rss([("a1", "洛河镇某工地拖欠农民工工资", "工人讨薪"),

@@ -20,7 +20,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
@@ -173,3 +172,31 @@ class Daemon:
 def run(cmd, **kw):
     """Run a command; returns CompletedProcess with text output."""
     return subprocess.run(cmd, capture_output=True, text=True, timeout=60, **kw)
+
+
+class LoopbackTest(__import__("unittest").TestCase):
+    """A test with a temp dir, a private redis-server and a loopback HTTP
+    server, all stopped afterwards; plus readers for Redis streams and
+    hashes as dicts."""
+
+    def setUp(self):
+        import tempfile
+        from yqfix import HttpServer, RedisServer
+        self.tmp = tempfile.mkdtemp(prefix="yq-it-")
+        self.redis = RedisServer().start()
+        self.http = HttpServer().start()
+
+    def tearDown(self):
+        import shutil
+        self.http.stop()
+        self.redis.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def stream(self, name):
+        """Entries of stream yq:NAME as dicts, oldest first."""
+        entries = self.redis.command("XRANGE", "yq:" + name, "-", "+") or []
+        return [dict(zip(f[::2], f[1::2])) for _id, f in entries]
+
+    def hash(self, key):
+        flat = self.redis.command("HGETALL", "yq:" + key) or []
+        return dict(zip(flat[::2], flat[1::2]))

@@ -1,0 +1,633 @@
+/*
+ * incidentstore.c: incidents in Redis.  The incident engine consumes the
+ * item stream (PREFIX:items) from a stored offset; everything one item
+ * changes (the incident hash, its item and history lists, the open set)
+ * and the new offset go in one MULTI/EXEC, so a crash anywhere neither
+ * loses nor doubles an item.  Alerts are recorded by one Lua script that
+ * claims the idempotency key, appends to PREFIX:alerts and advances the
+ * milestone's next stage together.  On start, open incidents are read
+ * back and their deadlines rebuilt before the stream is read again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/alerts.h"
+
+#define ISTORE_BATCH     "100"
+#define ISTORE_ALERT_TTL "2592000" /* 30 days: longer than any window */
+#define ISTORE_HELD_MAX  10000     /* alerts kept while Redis is away */
+
+/* ARGV: prefix, key, incident, milestone, next_stage, state, now, stage,
+ * due_at, class, title, departments.  1 if recorded, 0 if it was. */
+static const char istore_alert_script[] =
+    "if not redis.call('SET', ARGV[1] .. ':alert:' .. ARGV[2], ARGV[7],\n"
+    "    'NX', 'EX', " ISTORE_ALERT_TTL ") then return 0 end\n"
+    "redis.call('XADD', ARGV[1] .. ':alerts', '*', 'key', ARGV[2],\n"
+    "  'incident', ARGV[3], 'milestone', ARGV[4], 'stage', ARGV[8],\n"
+    "  'due_at', ARGV[9], 'recorded_at', ARGV[7], 'class', ARGV[10],\n"
+    "  'title', ARGV[11], 'departments', ARGV[12])\n"
+    "redis.call('HSET', ARGV[1] .. ':incident:' .. ARGV[3],\n"
+    "  'ms.' .. ARGV[4] .. '.next_stage', ARGV[5],\n"
+    "  'ms.' .. ARGV[4] .. '.state', ARGV[6])\n"
+    "return 1\n";
+
+struct incidentstore {
+	struct store *store;
+	struct incidents *incidents;
+	char offset[64]; /* last stream id processed */
+	int reading;     /* an XREAD is in flight */
+	int again;       /* more may be waiting */
+	int ready;       /* restored: the stream may be read */
+	int restoring;
+
+	int64_t recorded;   /* alerts recorded by us */
+	int64_t duplicates; /* alerts already recorded (idempotency) */
+	istore_ready_cb ready_cb;
+	void *ready_arg;
+	struct istore_argv *held[ISTORE_HELD_MAX]; /* alerts Redis missed */
+	size_t nheld;
+	int64_t dropped;
+};
+
+static const char *const istore_ms_state[] = {"pending", "met", "breached",
+                                              "met_late"};
+static const char *const istore_state[] = {"open", "acknowledged", "closed",
+                                           "dismissed"};
+
+static int
+istore_index(const char *const *names, size_t n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(names[i], s) == 0)
+			return (int)i;
+	return 0;
+}
+
+/* An argument vector of owned strings. */
+struct istore_argv {
+	char *v[160];
+	size_t len[160];
+	int n;
+};
+
+static void
+istore_add(struct istore_argv *a, const char *s)
+{
+	if (a->n >= 160)
+		return;
+	a->v[a->n] = strdup(s != NULL ? s : "");
+	a->len[a->n] = a->v[a->n] != NULL ? strlen(a->v[a->n]) : 0;
+	a->n++;
+}
+
+static void
+istore_addf(struct istore_argv *a, const char *fmt, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	istore_add(a, buf);
+}
+
+static void
+istore_send(struct incidentstore *st, struct istore_argv *a, store_reply_cb cb,
+            void *arg)
+{
+	int i;
+
+	store_command_argv(st->store, cb, arg, a->n, (const char **)a->v,
+	                   a->len);
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
+}
+
+/* The incident as hash fields: one table for writing and reading back. */
+static void
+istore_fields(struct istore_argv *a, const struct incident *inc)
+{
+	char name[64];
+	int k;
+
+	istore_add(a, "id");
+	istore_addf(a, "%llu", (long long)inc->id);
+	istore_add(a, "state");
+	istore_add(a, istore_state[inc->state]);
+	istore_add(a, "class");
+	istore_add(a, class_name(inc->cls));
+	istore_add(a, "grade");
+	istore_add(a, grade_name(inc->grade));
+	istore_add(a, "title");
+	istore_add(a, inc->title);
+	istore_add(a, "category");
+	istore_add(a, inc->category);
+	istore_add(a, "place");
+	istore_add(a, inc->place);
+	istore_add(a, "departments");
+	istore_add(a, inc->departments);
+	istore_add(a, "simhash");
+	istore_addf(a, "%016llx", (long long)inc->simhash);
+	istore_add(a, "key");
+	istore_add(a, inc->key);
+	istore_add(a, "first_seen");
+	istore_addf(a, "%lld", (long long)inc->first_seen);
+	istore_add(a, "clock_start");
+	istore_addf(a, "%lld", (long long)inc->clock_start);
+	istore_add(a, "updated");
+	istore_addf(a, "%lld", (long long)inc->updated);
+	istore_add(a, "items");
+	istore_addf(a, "%lld", (long long)inc->nitems);
+	istore_add(a, "deaths");
+	istore_addf(a, "%lld", (long long)inc->fig.deaths);
+	istore_add(a, "missing");
+	istore_addf(a, "%lld", (long long)inc->fig.missing);
+	istore_add(a, "trapped");
+	istore_addf(a, "%lld", (long long)inc->fig.trapped);
+	istore_add(a, "injured");
+	istore_addf(a, "%lld", (long long)inc->fig.injured);
+	istore_add(a, "loss_yuan");
+	istore_addf(a, "%lld", (long long)inc->fig.loss_yuan);
+	for (k = 0; k < MS_COUNT; k++) {
+		const struct milestone *ms = &inc->ms[k];
+
+		if (!ms->active)
+			continue;
+		snprintf(name, sizeof(name), "ms.%s.start", milestone_name(k));
+		istore_add(a, name);
+		istore_addf(a, "%lld", (long long)ms->start);
+		snprintf(name, sizeof(name), "ms.%s.due", milestone_name(k));
+		istore_add(a, name);
+		istore_addf(a, "%lld", (long long)ms->due);
+		snprintf(name, sizeof(name), "ms.%s.state", milestone_name(k));
+		istore_add(a, name);
+		istore_add(a, istore_ms_state[ms->state]);
+		snprintf(name, sizeof(name), "ms.%s.next_stage",
+		         milestone_name(k));
+		istore_add(a, name);
+		istore_addf(a, "%lld", (long long)ms->next_stage);
+	}
+}
+
+/* incidents hook: write the incident and a history line. */
+static void
+istore_save_cb(const struct incident *inc, const char *event,
+               const char *detail, void *arg)
+{
+	struct incidentstore *st = arg;
+	struct istore_argv a = {.n = 0};
+	char key[128];
+	json_t *h;
+	char *hs;
+
+	snprintf(key, sizeof(key), "%s:incident:%llu", store_prefix(st->store),
+	         (unsigned long long)inc->id);
+	istore_add(&a, "HSET");
+	istore_add(&a, key);
+	istore_fields(&a, inc);
+	istore_send(st, &a, NULL, NULL);
+	h = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)clock_now_ms(),
+	              "event", event, "detail", detail ? detail : "");
+	hs = json_dumps(h, JSON_COMPACT);
+	json_decref(h);
+	store_command(st->store, NULL, NULL, "RPUSH %s:history %s", key,
+	              hs ? hs : "{}");
+	free(hs);
+	if (inc->state == INC_OPEN || inc->state == INC_ACKED)
+		store_command(
+		    st->store, NULL, NULL, "SADD %s:incidents:open %llu",
+		    store_prefix(st->store), (unsigned long long)inc->id);
+	else
+		store_command(
+		    st->store, NULL, NULL, "SREM %s:incidents:open %llu",
+		    store_prefix(st->store), (unsigned long long)inc->id);
+}
+
+/* incidents hook: the item joins the incident's list. */
+static void
+istore_item_cb(const struct incident *inc, const struct item_in *it,
+               const struct classification *c, void *arg)
+{
+	struct incidentstore *st = arg;
+	json_t *o, *rules = json_array();
+	char *s;
+	size_t i;
+
+	for (i = 0; i < c->nhits; i++)
+		if (!c->hits[i].vetoed)
+			json_array_append_new(rules,
+			                      json_string(c->hits[i].id));
+	o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:o}", "feed", it->feed,
+	    "key", it->key, "title", it->title ? it->title : "", "link",
+	    it->link ? it->link : "", "published", (json_int_t)it->published,
+	    "first_seen", (json_int_t)it->first_seen, "class",
+	    class_name(c->cls), "grade", grade_name(c->grade), "rules", rules);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	store_command(st->store, NULL, NULL, "RPUSH %s:incident:%llu:items %s",
+	              store_prefix(st->store), (unsigned long long)inc->id,
+	              s ? s : "{}");
+	free(s);
+}
+
+static void
+istore_alert_reply(redisReply *r, void *arg)
+{
+	struct incidentstore *st = arg;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		log_err("cannot record an alert: %s",
+		        r == NULL ? "redis link lost" : r->str);
+		return;
+	}
+	if (r->type == REDIS_REPLY_STATUS)
+		return; /* QUEUED inside a MULTI: EXEC carries the result */
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
+		st->recorded++;
+	else
+		st->duplicates++;
+}
+
+/* incidents hook: record one stage, once (the key is claimed first). */
+static void
+istore_alert_cb(const struct incident *inc, int k, int stage,
+                const char *stage_name, int64_t due_at, int64_t now, void *arg)
+{
+	struct incidentstore *st = arg;
+	struct istore_argv a = {.n = 0};
+	char key[128];
+
+	(void)stage;
+	snprintf(key, sizeof(key), "%llu:%s:%s", (unsigned long long)inc->id,
+	         milestone_name(k), stage_name);
+	istore_add(&a, "EVAL");
+	istore_add(&a, istore_alert_script);
+	istore_add(&a, "0");
+	istore_add(&a, store_prefix(st->store));
+	istore_add(&a, key);
+	istore_addf(&a, "%llu", (long long)inc->id);
+	istore_add(&a, milestone_name(k));
+	istore_addf(&a, "%lld", (long long)inc->ms[k].next_stage);
+	istore_add(&a, istore_ms_state[inc->ms[k].state]);
+	istore_addf(&a, "%lld", (long long)now);
+	istore_add(&a, stage_name);
+	istore_addf(&a, "%lld", (long long)due_at);
+	istore_add(&a, class_name(inc->cls));
+	istore_add(&a, inc->title);
+	istore_add(&a, inc->departments);
+	if (store_state(st->store, NULL) == STORE_UP) {
+		istore_send(st, &a, istore_alert_reply, st);
+		return;
+	}
+	/* Redis is away: keep the record (the idempotency key makes a
+	 * replay safe) and send it when the link returns. */
+	if (st->nheld < ISTORE_HELD_MAX) {
+		st->held[st->nheld] = malloc(sizeof(a));
+		if (st->held[st->nheld] != NULL) {
+			*st->held[st->nheld++] = a;
+			log_warnx(
+			    "alert held until redis returns: key=%s held=%zu",
+			    key, st->nheld);
+			return;
+		}
+	}
+	st->dropped++;
+	log_err("alert NOT recorded, redis away and the queue full: key=%s",
+	        key);
+	for (int i = 0; i < a.n; i++)
+		free(a.v[i]);
+}
+
+/* The link is back: send what was held, in order. */
+static void
+istore_flush(struct incidentstore *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nheld; i++) {
+		istore_send(st, st->held[i], istore_alert_reply, st);
+		free(st->held[i]);
+	}
+	if (st->nheld > 0)
+		log_notice("held alerts sent to redis: count=%zu", st->nheld);
+	st->nheld = 0;
+}
+
+static void istore_read(struct incidentstore *);
+static void istore_ready(struct incidentstore *);
+
+static int64_t
+istore_num(const char *s)
+{
+	return s != NULL && s[0] ? strtoll(s, NULL, 10) : -1;
+}
+
+/* One stream entry: its fields into an item, processed atomically. */
+static void
+istore_entry(struct incidentstore *st, const redisReply *e)
+{
+	const redisReply *f;
+	struct item_in it;
+	const char *pub = NULL, *seen = NULL;
+	size_t i;
+
+	memset(&it, 0, sizeof(it));
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+		return;
+	f = e->element[1];
+	for (i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements;
+	     i += 2) {
+		const char *k = f->element[i]->str, *v = f->element[i + 1]->str;
+
+		if (f->element[i]->type != REDIS_REPLY_STRING ||
+		    f->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(k, "feed") == 0)
+			it.feed = v;
+		else if (strcmp(k, "key") == 0)
+			it.key = v;
+		else if (strcmp(k, "title") == 0)
+			it.title = v;
+		else if (strcmp(k, "text") == 0)
+			it.text = v;
+		else if (strcmp(k, "link") == 0)
+			it.link = v;
+		else if (strcmp(k, "published") == 0)
+			pub = v;
+		else if (strcmp(k, "first_seen") == 0)
+			seen = v;
+		else if (strcmp(k, "local") == 0)
+			it.local = v[0] == '1';
+	}
+	if (it.feed == NULL || it.key == NULL)
+		return;
+	it.published = istore_num(pub);
+	it.first_seen = istore_num(seen);
+	store_command(st->store, NULL, NULL, "MULTI");
+	incidents_item(st->incidents, &it);
+	store_command(st->store, NULL, NULL, "SET %s:ingest:offset %s",
+	              store_prefix(st->store), e->element[0]->str);
+	store_command(st->store, NULL, NULL, "EXEC");
+	snprintf(st->offset, sizeof(st->offset), "%s", e->element[0]->str);
+}
+
+static void
+istore_read_cb(redisReply *r, void *arg)
+{
+	struct incidentstore *st = arg;
+	size_t i, n = 0;
+
+	st->reading = 0;
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return;
+	/* [[stream, [entries...]]] or nil */
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->type == REDIS_REPLY_ARRAY &&
+	    r->element[0]->elements == 2) {
+		const redisReply *entries = r->element[0]->element[1];
+
+		for (i = 0; entries->type == REDIS_REPLY_ARRAY &&
+		            i < entries->elements;
+		     i++)
+			istore_entry(st, entries->element[i]);
+		n = entries->type == REDIS_REPLY_ARRAY ? entries->elements : 0;
+	}
+	if (n > 0 || st->again) {
+		st->again = 0;
+		istore_read(st);
+	}
+}
+
+/* Read what the stream holds after our offset (never blocking). */
+static void
+istore_read(struct incidentstore *st)
+{
+	if (!st->ready)
+		return;
+	if (st->reading) {
+		st->again = 1;
+		return;
+	}
+	if (store_command(st->store, istore_read_cb, st,
+	                  "XREAD COUNT " ISTORE_BATCH " STREAMS %s:items %s",
+	                  store_prefix(st->store), st->offset) == 0)
+		st->reading = 1;
+}
+
+/* New items were recorded (feedstore): go and read them. */
+void
+incidentstore_poke(struct incidentstore *st)
+{
+	istore_read(st);
+}
+
+/* Back from HGETALL: one stored incident into the engine. */
+static void
+istore_load_cb(redisReply *r, void *arg)
+{
+	struct incidentstore *st = arg;
+	struct incident inc;
+	char name[64];
+	size_t i;
+	int k;
+
+	memset(&inc, 0, sizeof(inc));
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
+		for (i = 0; i + 1 < r->elements; i += 2) {
+			const char *f = r->element[i]->str;
+			const char *v = r->element[i + 1]->str;
+
+			if (strcmp(f, "id") == 0)
+				inc.id = strtoull(v, NULL, 10);
+			else if (strcmp(f, "state") == 0)
+				inc.state = istore_index(istore_state, 4, v);
+			else if (strcmp(f, "class") == 0)
+				inc.cls = strcmp(v, "major") == 0
+				              ? CLASS_MAJOR
+				              : CLASS_ORDINARY;
+			else if (strcmp(f, "grade") == 0) {
+				for (k = GRADE_UNKNOWN; k <= GRADE_I; k++)
+					if (strcmp(grade_name(k), v) == 0)
+						inc.grade = k;
+			} else if (strcmp(f, "title") == 0)
+				snprintf(inc.title, sizeof(inc.title), "%s", v);
+			else if (strcmp(f, "category") == 0)
+				snprintf(inc.category, sizeof(inc.category),
+				         "%s", v);
+			else if (strcmp(f, "place") == 0)
+				snprintf(inc.place, sizeof(inc.place), "%s", v);
+			else if (strcmp(f, "departments") == 0)
+				snprintf(inc.departments,
+				         sizeof(inc.departments), "%s", v);
+			else if (strcmp(f, "simhash") == 0)
+				inc.simhash = strtoull(v, NULL, 16);
+			else if (strcmp(f, "key") == 0)
+				snprintf(inc.key, sizeof(inc.key), "%s", v);
+			else if (strcmp(f, "first_seen") == 0)
+				inc.first_seen = istore_num(v);
+			else if (strcmp(f, "clock_start") == 0)
+				inc.clock_start = istore_num(v);
+			else if (strcmp(f, "updated") == 0)
+				inc.updated = istore_num(v);
+			else if (strcmp(f, "items") == 0)
+				inc.nitems = (int)istore_num(v);
+			else if (strcmp(f, "deaths") == 0)
+				inc.fig.deaths = istore_num(v);
+			else if (strcmp(f, "missing") == 0)
+				inc.fig.missing = istore_num(v);
+			else if (strcmp(f, "trapped") == 0)
+				inc.fig.trapped = istore_num(v);
+			else if (strcmp(f, "injured") == 0)
+				inc.fig.injured = istore_num(v);
+			else if (strcmp(f, "loss_yuan") == 0)
+				inc.fig.loss_yuan = istore_num(v);
+			for (k = 0; k < MS_COUNT; k++) {
+				struct milestone *ms = &inc.ms[k];
+				const char *m = milestone_name(k);
+
+				snprintf(name, sizeof(name), "ms.%s.", m);
+				if (strncmp(f, name, strlen(name)) != 0)
+					continue;
+				ms->active = 1;
+				f += strlen(name);
+				if (strcmp(f, "start") == 0)
+					ms->start = istore_num(v);
+				else if (strcmp(f, "due") == 0)
+					ms->due = istore_num(v);
+				else if (strcmp(f, "state") == 0)
+					ms->state =
+					    istore_index(istore_ms_state, 4, v);
+				else if (strcmp(f, "next_stage") == 0)
+					ms->next_stage = (int)istore_num(v);
+				break;
+			}
+		}
+		if (inc.id != 0)
+			incidents_restore(st->incidents, &inc);
+	}
+	if (--st->restoring == 0)
+		istore_ready(st);
+}
+
+static void
+istore_members_cb(redisReply *r, void *arg)
+{
+	struct incidentstore *st = arg;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		st->restoring--;
+		return;
+	}
+	for (i = 0; i < r->elements; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		if (store_command(
+		        st->store, istore_load_cb, st, "HGETALL %s:incident:%s",
+		        store_prefix(st->store), r->element[i]->str) == 0)
+			st->restoring++;
+	}
+	if (--st->restoring == 0)
+		istore_ready(st);
+}
+
+static void
+istore_ready(struct incidentstore *st)
+{
+	if (st->ready)
+		return;
+	st->ready = 1;
+	log_info("incidents restored from redis: open=%zu scheduled=%zu "
+	         "offset=%s",
+	         incidents_count(st->incidents),
+	         incidents_scheduled(st->incidents), st->offset);
+	if (st->ready_cb != NULL)
+		st->ready_cb(st->ready_arg);
+	istore_read(st);
+}
+
+static void
+istore_offset_cb(redisReply *r, void *arg)
+{
+	struct incidentstore *st = arg;
+
+	if (r != NULL && r->type == REDIS_REPLY_STRING)
+		snprintf(st->offset, sizeof(st->offset), "%s", r->str);
+	st->restoring = 1;
+	if (store_command(st->store, istore_members_cb, st,
+	                  "SMEMBERS %s:incidents:open",
+	                  store_prefix(st->store)) == -1)
+		st->restoring = 0;
+}
+
+/*
+ * The link is up.  The first time: the stream offset, then every open
+ * incident, then (ready) the stream.  Later: read what arrived meanwhile.
+ */
+void
+incidentstore_link_up(struct incidentstore *st)
+{
+	istore_flush(st);
+	if (st->ready) {
+		istore_read(st);
+		return;
+	}
+	if (st->restoring > 0)
+		return;
+	store_command(st->store, istore_offset_cb, st, "GET %s:ingest:offset",
+	              store_prefix(st->store));
+}
+
+struct incidentstore *
+incidentstore_new(struct store *store, istore_ready_cb cb, void *arg)
+{
+	struct incidentstore *st = calloc(1, sizeof(*st));
+
+	if (st == NULL)
+		return NULL;
+	st->store = store;
+	st->ready_cb = cb;
+	st->ready_arg = arg;
+	snprintf(st->offset, sizeof(st->offset), "0-0");
+	return st;
+}
+
+void
+incidentstore_bind(struct incidentstore *st, struct incidents *is)
+{
+	st->incidents = is;
+}
+
+void
+incidentstore_hooks(struct incidentstore *st, struct incidents_hooks *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->save = istore_save_cb;
+	h->item = istore_item_cb;
+	h->alert = istore_alert_cb;
+	h->arg = st;
+}
+
+int64_t
+incidentstore_alerts(const struct incidentstore *st)
+{
+	return st->recorded;
+}
+
+void
+incidentstore_free(struct incidentstore *st)
+{
+	size_t i;
+	int k;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < st->nheld; i++) {
+		for (k = 0; k < st->held[i]->n; k++)
+			free(st->held[i]->v[k]);
+		free(st->held[i]);
+	}
+	free(st);
+}

@@ -1,0 +1,511 @@
+/*
+ * incident.c: items to incidents, incidents to deadlines.  Each new or
+ * edited item is classified; one in the jurisdiction that is major or
+ * ordinary joins the open incident it resembles (SimHash of the title, or
+ * the same place and emergency category) or opens a new one.  An incident
+ * has milestones (major: release 5 h and presser 24 h; ordinary: response
+ * 48 h, all from the configuration) clocked from the earliest credible
+ * publication of its items.  Every stage of a milestone (the warnings
+ * before due, the breach, the reminders while overdue) is one entry in
+ * the deadline queue; when it comes due it is recorded once through the
+ * hooks, which make it idempotent in Redis.  Stages that came due while
+ * nobody was looking (at creation or after a restart) are recorded once:
+ * only the most severe of them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "monitor/monitor.h"
+
+#define INC_BUCKETS 65536
+
+struct inc_node {
+	struct incident inc;
+	struct inc_node *next; /* hash chain */
+};
+
+struct incidents {
+	struct event_base *base;
+	const struct config *conf;
+	struct ruleset *rs;
+	struct incidents_hooks hooks;
+	struct deadline_queue *dq;
+	struct cluster_index *ci;
+	struct inc_node *buckets[INC_BUCKETS];
+	size_t n;
+	uint64_t seq;
+	int64_t stale, skipped;
+};
+
+static const char *const inc_ms_names[MS_COUNT] = {"release", "presser",
+                                                   "response"};
+
+const char *
+milestone_name(int k)
+{
+	return k >= 0 && k < MS_COUNT ? inc_ms_names[k] : "?";
+}
+
+static const struct conf_milestone *
+inc_ms_conf(const struct incidents *is, int k)
+{
+	const struct conf_deadlines *d = &is->conf->deadlines;
+
+	return k == MS_RELEASE   ? &d->release
+	       : k == MS_PRESSER ? &d->presser
+	                         : &d->response;
+}
+
+/* Warning lead times, longest first (config order is free). */
+static size_t
+inc_warns(const struct conf_milestone *m, int64_t *out, size_t max)
+{
+	size_t i, j, n = m->warn.n < max ? m->warn.n : max;
+	int64_t t;
+
+	for (i = 0; i < n; i++)
+		out[i] = m->warn.v[i];
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && out[j] > out[j - 1]; j--) {
+			t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+/*
+ * When stage s of milestone k is due, and its name: stages 0..nwarn-1
+ * are the warnings, nwarn the breach, nwarn+j the j-th reminder.
+ */
+int64_t
+incident_stage_at(const struct incidents *is, const struct incident *inc, int k,
+                  int s, char *name, size_t len)
+{
+	const struct conf_milestone *m = inc_ms_conf(is, k);
+	int64_t warns[32], due = inc->ms[k].due;
+	size_t nw = inc_warns(m, warns, 32);
+	char dur[32];
+
+	if ((size_t)s < nw) {
+		config_duration_format(warns[s], dur, sizeof(dur));
+		if (name != NULL)
+			snprintf(name, len, "warn-%s", dur);
+		return due - warns[s];
+	}
+	if ((size_t)s == nw) {
+		if (name != NULL)
+			snprintf(name, len, "breach");
+		return due;
+	}
+	if (name != NULL)
+		snprintf(name, len, "overdue-%d", s - (int)nw);
+	return due + (int64_t)(s - (int)nw) * m->remind;
+}
+
+static int
+inc_breach_stage(const struct incidents *is, int k)
+{
+	int64_t warns[32];
+
+	return (int)inc_warns(inc_ms_conf(is, k), warns, 32);
+}
+
+struct incident *
+incidents_get(struct incidents *is, uint64_t id)
+{
+	struct inc_node *n;
+
+	for (n = is->buckets[id % INC_BUCKETS]; n != NULL; n = n->next)
+		if (n->inc.id == id)
+			return &n->inc;
+	return NULL;
+}
+
+static struct incident *
+inc_insert(struct incidents *is, uint64_t id)
+{
+	struct inc_node *n = calloc(1, sizeof(*n));
+
+	if (n == NULL)
+		return NULL;
+	n->inc.id = id;
+	n->next = is->buckets[id % INC_BUCKETS];
+	is->buckets[id % INC_BUCKETS] = n;
+	is->n++;
+	return &n->inc;
+}
+
+/* Record stage s of milestone k now (idempotently, through the hook). */
+static void
+inc_record(struct incidents *is, struct incident *inc, int k, int s,
+           int64_t now)
+{
+	struct milestone *ms = &inc->ms[k];
+	char name[48];
+	int64_t at = incident_stage_at(is, inc, k, s, name, sizeof(name));
+
+	if (s >= inc_breach_stage(is, k) && ms->state == MS_PENDING)
+		ms->state = MS_BREACHED;
+	ms->next_stage = s + 1;
+	log_notice("deadline stage: incident=%llu milestone=%s stage=%s "
+	           "due_at=%lld late_ms=%lld",
+	           (unsigned long long)inc->id, milestone_name(k), name,
+	           (long long)at, (long long)(now - at));
+	if (is->hooks.alert != NULL)
+		is->hooks.alert(inc, k, s, name, at, now, is->hooks.arg);
+}
+
+/*
+ * Put milestone k's next stage in the queue.  If stages are already due
+ * (created late, or after a restart), record only the most severe of
+ * them and schedule the first one still to come.
+ */
+static void
+inc_schedule(struct incidents *is, struct incident *inc, int k, int64_t now)
+{
+	struct milestone *ms = &inc->ms[k];
+	struct deadline_entry e;
+	int s = ms->next_stage, last = -1;
+
+	if (!ms->active || ms->state == MS_MET || ms->state == MS_MET_LATE ||
+	    inc->state == INC_CLOSED || inc->state == INC_DISMISSED)
+		return;
+	while (incident_stage_at(is, inc, k, s, NULL, 0) <= now) {
+		last = s;
+		s++;
+	}
+	if (last >= 0) {
+		is->skipped += last - ms->next_stage;
+		inc_record(is, inc, k, last, now);
+	}
+	e.at = incident_stage_at(is, inc, k, s, NULL, 0);
+	e.incident = inc->id;
+	e.milestone = k;
+	e.stage = s;
+	deadline_add(is->dq, &e);
+}
+
+static void
+inc_fire_cb(const struct deadline_entry *e, void *arg)
+{
+	struct incidents *is = arg;
+	struct incident *inc = incidents_get(is, e->incident);
+	struct milestone *ms;
+
+	if (inc == NULL)
+		return;
+	ms = &inc->ms[e->milestone];
+	if (!ms->active || e->stage != ms->next_stage)
+		return; /* superseded */
+	if (ms->state == MS_MET || ms->state == MS_MET_LATE ||
+	    inc->state == INC_CLOSED || inc->state == INC_DISMISSED)
+		return;
+	inc_record(is, inc, e->milestone, e->stage, clock_now_ms());
+	inc_schedule(is, inc, e->milestone, clock_now_ms());
+}
+
+/* Start milestone k from start (a new incident, or an upgrade). */
+static void
+inc_open_milestone(struct incidents *is, struct incident *inc, int k,
+                   int64_t start)
+{
+	struct milestone *ms = &inc->ms[k];
+
+	ms->active = 1;
+	ms->start = start;
+	ms->due = start + inc_ms_conf(is, k)->window;
+	ms->state = MS_PENDING;
+	ms->next_stage = 0;
+}
+
+static void
+inc_save(struct incidents *is, const struct incident *inc, const char *event,
+         const char *detail)
+{
+	if (is->hooks.save != NULL)
+		is->hooks.save(inc, event, detail, is->hooks.arg);
+}
+
+/* The clock start: earliest publication, within [first_seen - skew,
+ * first_seen]. */
+static int64_t
+inc_clock_start(const struct incidents *is, int64_t published,
+                int64_t first_seen)
+{
+	int64_t floor = first_seen - is->conf->deadlines.skew_max;
+
+	if (published < 0 || published > first_seen)
+		return first_seen;
+	return published < floor ? floor : published;
+}
+
+static void
+inc_join_str(char *out, size_t len, const struct classification *c)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < c->ndepartments; i++) {
+		int n = snprintf(out + o, len - o, "%s%s", i ? "," : "",
+		                 c->departments[i]);
+
+		if (n < 0 || (size_t)n >= len - o)
+			return;
+		o += (size_t)n;
+	}
+}
+
+/* The key two reports of one emergency share: place and category. */
+static void
+inc_event_key(const struct classification *c, char *key, size_t len)
+{
+	key[0] = '\0';
+	if (c->emergency && c->category != NULL && c->place[0] != '\0' &&
+	    c->place[0] != '(')
+		snprintf(key, len, "%s|%s", c->place, c->category);
+}
+
+static void
+inc_new(struct incidents *is, const struct item_in *it,
+        const struct classification *c, uint64_t hash, const char *key)
+{
+	struct incident *inc;
+	int64_t now = clock_now_ms();
+	uint64_t id =
+	    (uint64_t)clock_real_wall_ms() * 1000 + (is->seq++ % 1000);
+	char detail[200];
+
+	inc = inc_insert(is, id);
+	if (inc == NULL)
+		return;
+	inc->state = INC_OPEN;
+	inc->cls = c->cls;
+	inc->grade = c->grade;
+	snprintf(inc->title, sizeof(inc->title), "%s",
+	         it->title ? it->title : "");
+	snprintf(inc->category, sizeof(inc->category), "%s",
+	         c->category ? c->category : "other");
+	snprintf(inc->place, sizeof(inc->place), "%s", c->place);
+	inc_join_str(inc->departments, sizeof(inc->departments), c);
+	inc->simhash = hash;
+	snprintf(inc->key, sizeof(inc->key), "%s", key);
+	inc->first_seen = it->first_seen;
+	inc->clock_start = inc_clock_start(is, it->published, it->first_seen);
+	inc->fig = c->fig;
+	inc->nitems = 1;
+	inc->updated = now;
+	if (c->cls == CLASS_MAJOR) {
+		inc_open_milestone(is, inc, MS_RELEASE, inc->clock_start);
+		inc_open_milestone(is, inc, MS_PRESSER, inc->clock_start);
+	} else {
+		inc_open_milestone(is, inc, MS_RESPONSE, inc->clock_start);
+	}
+	cluster_index_add(is->ci, id, hash, key, it->first_seen);
+	snprintf(detail, sizeof(detail), "%s %s from %s", class_name(c->cls),
+	         grade_name(c->grade), it->feed);
+	log_notice("incident opened: incident=%llu class=%s grade=%s "
+	           "category=%s place=%s title=\"%s\"",
+	           (unsigned long long)id, class_name(c->cls),
+	           grade_name(c->grade), inc->category, inc->place, inc->title);
+	inc_save(is, inc, "opened", detail);
+	if (is->hooks.item != NULL)
+		is->hooks.item(inc, it, c, is->hooks.arg);
+	for (int k = 0; k < MS_COUNT; k++)
+		inc_schedule(is, inc, k, now);
+}
+
+/* A further item about an open incident: figures, grade, class, clock. */
+static void
+inc_update(struct incidents *is, struct incident *inc, const struct item_in *it,
+           const struct classification *c)
+{
+	int64_t now = clock_now_ms(), start;
+	enum grade g;
+	char detail[200];
+	int k;
+
+	inc->nitems++;
+	inc->updated = now;
+	figures_merge(&inc->fig, &c->fig);
+	g = c->scale != NULL ? figures_grade(&inc->fig, c->scale) : c->grade;
+	if (c->grade > g)
+		g = c->grade;
+	if (g > inc->grade) {
+		snprintf(detail, sizeof(detail), "grade %s -> %s",
+		         grade_name(inc->grade), grade_name(g));
+		inc->grade = g;
+		inc_save(is, inc, "graded", detail);
+	}
+	if (inc->cls == CLASS_ORDINARY && c->cls == CLASS_MAJOR) {
+		inc->cls = CLASS_MAJOR;
+		log_notice("incident upgraded to major: incident=%llu grade=%s",
+		           (unsigned long long)inc->id, grade_name(inc->grade));
+		inc_open_milestone(is, inc, MS_RELEASE, now);
+		inc_open_milestone(is, inc, MS_PRESSER, now);
+		inc_save(is, inc, "upgraded", "ordinary -> major");
+		inc_schedule(is, inc, MS_RELEASE, now);
+		inc_schedule(is, inc, MS_PRESSER, now);
+	}
+	start = inc_clock_start(is, it->published, it->first_seen);
+	if (start < inc->clock_start) {
+		inc->clock_start = start;
+		for (k = 0; k < MS_COUNT; k++) {
+			struct milestone *ms = &inc->ms[k];
+
+			if (!ms->active || ms->start <= start ||
+			    ms->state != MS_PENDING ||
+			    ms->start > inc->first_seen)
+				continue;
+			ms->due -= ms->start - start;
+			ms->start = start;
+			deadline_remove(is->dq, inc->id, k);
+			inc_schedule(is, inc, k, now);
+		}
+	}
+	cluster_index_add(is->ci, inc->id, inc->simhash, inc->key,
+	                  it->first_seen);
+	snprintf(detail, sizeof(detail), "item from %s", it->feed);
+	inc_save(is, inc, "item", detail);
+	if (is->hooks.item != NULL)
+		is->hooks.item(inc, it, c, is->hooks.arg);
+}
+
+/*
+ * A new or edited item.  Returns 1 if it joined or opened an incident, 0
+ * if it was dropped (out of the jurisdiction, nothing to track, stale).
+ */
+int
+incidents_item(struct incidents *is, const struct item_in *it)
+{
+	struct classification c;
+	struct text_buf b;
+	struct incident *inc = NULL;
+	char key[160];
+	uint64_t hash, id;
+	int dist, joined = 0;
+
+	text_buf_init(&b, 64 * 1024);
+	if (it->title != NULL)
+		text_buf_add(&b, it->title, strlen(it->title));
+	text_buf_add(&b, "\n", 1);
+	if (it->text != NULL)
+		text_buf_add(&b, it->text, strlen(it->text));
+	classify_text(is->rs, &is->conf->classify, b.s ? b.s : "", it->local,
+	              &c);
+	text_buf_free(&b);
+	if (!c.in_jurisdiction || c.cls == CLASS_NONE) {
+		classification_clear(&c);
+		return 0;
+	}
+	if (it->published >= 0 &&
+	    it->first_seen - it->published > is->conf->deadlines.stale_age) {
+		is->stale++;
+		log_info("stale item not tracked: feed=%s key=%s", it->feed,
+		         it->key);
+		classification_clear(&c);
+		return 0;
+	}
+	inc_event_key(&c, key, sizeof(key));
+	hash = cluster_simhash(it->title ? it->title : "",
+	                       it->title ? strlen(it->title) : 0);
+	id = cluster_index_find(is->ci, hash, key, it->first_seen, &dist);
+	if (id != 0)
+		inc = incidents_get(is, id);
+	if (inc != NULL && inc->state != INC_CLOSED &&
+	    inc->state != INC_DISMISSED) {
+		inc_update(is, inc, it, &c);
+		joined = 1;
+	} else {
+		inc_new(is, it, &c, hash, key);
+		joined = 1;
+	}
+	classification_clear(&c);
+	return joined;
+}
+
+/*
+ * Take an incident as stored before a restart (copied) and schedule what
+ * is still to come; stages missed while down are recorded once, the most
+ * severe per milestone.
+ */
+int
+incidents_restore(struct incidents *is, const struct incident *stored)
+{
+	struct incident *inc;
+	int k;
+
+	if (incidents_get(is, stored->id) != NULL)
+		return 0;
+	inc = inc_insert(is, stored->id);
+	if (inc == NULL)
+		return -1;
+	*inc = *stored;
+	cluster_index_add(is->ci, inc->id, inc->simhash, inc->key,
+	                  inc->updated > 0 ? inc->updated : inc->first_seen);
+	for (k = 0; k < MS_COUNT; k++)
+		inc_schedule(is, inc, k, clock_now_ms());
+	return 0;
+}
+
+struct incidents *
+incidents_new(struct event_base *base, const struct config *conf,
+              struct ruleset *rs, const struct incidents_hooks *hooks)
+{
+	struct incidents *is = calloc(1, sizeof(*is));
+
+	if (is == NULL)
+		return NULL;
+	is->base = base;
+	is->conf = conf;
+	is->rs = rs;
+	if (hooks != NULL)
+		is->hooks = *hooks;
+	is->dq = deadline_new(base, inc_fire_cb, is);
+	is->ci = cluster_index_new(CLUSTER_DEFAULT_DISTANCE,
+	                           conf->deadlines.stale_age);
+	if (is->dq == NULL || is->ci == NULL) {
+		incidents_free(is);
+		return NULL;
+	}
+	return is;
+}
+
+/* A reload: new windows apply to stages still to come. */
+void
+incidents_reconfigure(struct incidents *is, const struct config *conf,
+                      struct ruleset *rs)
+{
+	is->conf = conf;
+	is->rs = rs;
+}
+
+size_t
+incidents_count(const struct incidents *is)
+{
+	return is->n;
+}
+
+size_t
+incidents_scheduled(const struct incidents *is)
+{
+	return deadline_size(is->dq);
+}
+
+void
+incidents_free(struct incidents *is)
+{
+	struct inc_node *n, *next;
+	size_t i;
+
+	if (is == NULL)
+		return;
+	for (i = 0; i < INC_BUCKETS; i++)
+		for (n = is->buckets[i]; n != NULL; n = next) {
+			next = n->next;
+			free(n);
+		}
+	deadline_free(is->dq);
+	cluster_index_free(is->ci);
+	free(is);
+}

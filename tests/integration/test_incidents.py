@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""Incidents and deadline clocks end to end, on the fast clock (one
+monitored hour per real second), with the shipped rules: loopback feeds
+publish a mine gas explosion in 九龙岗镇 whose toll rises in a later item
+from another outlet, wage arrears at a 洛河镇 site, a drill that must not
+count and a story from 西宁市大通县 outside the district.  Every alert in
+Redis must be one the schedule says is due, at its monitored time, and
+every stage due must be there exactly once.  A second test kills the
+daemon with SIGKILL mid-run and checks that stages due while it was down
+are recorded once, only the most severe per milestone, and nothing twice."""
+
+import datetime
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from yqd import SOURCE_DIR, Daemon, LoopbackTest, write_config  # noqa: E402
+from yqfix import Response, wait_for  # noqa: E402
+
+TZ = datetime.timezone(datetime.timedelta(hours=8))
+T0 = datetime.datetime(2026, 11, 27, 8, 0, tzinfo=TZ)
+H = 3600 * 1000
+M = 60 * 1000
+
+
+def ms(dt):
+    return int(dt.timestamp() * 1000)
+
+
+def rss(items):
+    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            "<title>t</title>" + "".join(
+                "<item><title>%s</title><link>http://n.example/%s</link><guid>%s</guid>"
+                "<pubDate>%s</pubDate><description>%s</description></item>"
+                % (t, g, g, p, d) for g, t, p, d in items) +
+            "</channel></rss>").encode("utf-8")
+
+
+MINE = ("m1", "九龙岗镇一煤矿发生瓦斯爆炸 3人死亡 9人被困",
+        "Fri, 27 Nov 2026 07:40:00 +0800", "27日7时许，淮南市大通区九龙岗镇一煤矿井下发生瓦斯爆炸。")
+WAGE = ("w1", "洛河镇某建筑工地农民工讨薪", "Fri, 27 Nov 2026 07:20:00 +0800",
+        "淮南市大通区洛河镇一在建工地农民工反映被拖欠工资。")
+DRILL = ("d1", "大通区开展煤矿透水事故应急演练", "Fri, 27 Nov 2026 07:30:00 +0800",
+         "大通区应急局组织开展煤矿透水事故应急演练。")
+AWAY = ("x1", "西宁市大通县一煤矿发生瓦斯爆炸", "Fri, 27 Nov 2026 07:10:00 +0800",
+        "青海省西宁市大通县。")
+TOLL = ("t1", "网友：九龙岗煤矿爆炸遇难人数升至十二人", "Fri, 27 Nov 2026 07:55:00 +0800",
+        "淮南大通区九龙岗镇煤矿瓦斯爆炸遇难人数升至十二人。")
+
+RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
+                ("emergency", "ordinary", "exclusions", "jurisdiction", "routing"))
+CONF = ('rules = { files = [ %s ]; };\n'
+        'fetch = { host_spacing = "0s"; };\n'
+        'feeds = ( { id = "local"; url = "%%s"; interval = "5m"; ceiling = "1h"; },\n'
+        '          { id = "social"; url = "%%s"; interval = "5m"; ceiling = "1h"; } );\n'
+        % RULES.rstrip(", "))
+
+# The stages the configuration defines (defaults: DESIGN.md)
+STAGES = {"release": (5 * H, [2 * H, 1 * H, 30 * M], 30 * M),
+          "presser": (24 * H, [4 * H, 1 * H], 30 * M),
+          "response": (48 * H, [24 * H, 12 * H, 4 * H, 1 * H], 4 * H)}
+
+
+def schedule(milestone, start, until):
+    """(stage name, due) of a milestone clocked from start, due <= until."""
+    window, warns, remind = STAGES[milestone]
+    due = start + window
+    out = []
+    for w in warns:
+        name = "warn-%dh" % (w // H) if w % H == 0 else "warn-%dm" % (w // M)
+        out.append((name, due - w))
+    out.append(("breach", due))
+    k = 1
+    while due + k * remind <= until:
+        out.append(("overdue-%d" % k, due + k * remind))
+        k += 1
+    return [(n, t) for n, t in out if t <= until]
+
+
+class IncidentTest(LoopbackTest):
+
+    def incidents(self):
+        out = {}
+        for i in self.redis.command("SMEMBERS", "yq:incidents:open") or []:
+            flat = self.redis.command("HGETALL", "yq:incident:" + i)
+            out[i] = dict(zip(flat[::2], flat[1::2]))
+        return out
+
+    def start(self, start, extra_args=()):
+        conf = write_config(self.tmp, self.redis,
+                            extra=CONF % (self.http.url("/local.xml"),
+                                          self.http.url("/social.xml")))
+        return Daemon(conf, args=["--time-scale", "3600", "--time-start",
+                                  start.isoformat()] + list(extra_args))
+
+    def test_story_and_schedule(self):
+        self.http.route("/local.xml", Response(body=rss([MINE, WAGE, DRILL, AWAY])))
+        self.http.route("/social.xml", Response(status=404),
+                        Response(body=rss([TOLL])))
+        d = self.start(T0).start()
+        try:
+            wait_for(lambda: len(self.incidents()) == 2, 10, "two incidents")
+            # the later item joins the mine incident and raises the toll
+            wait_for(lambda: any(i["items"] == "2" for i in self.incidents().values()),
+                     10, "the toll update joined the incident")
+            time.sleep(5.5)  # about 13:30 monitored
+        finally:
+            d.stop()
+        self.assertEqual(d.returncode, 0, d.log())
+        stopped = int(self.redis.command("HGET", "yq:daemon", "stopped_at"))
+        incs = self.incidents()
+        by_title = {i["title"]: i for i in incs.values()}
+        mine = by_title[MINE[1]]
+        wage = by_title[WAGE[1]]
+        self.assertEqual((mine["class"], mine["grade"], mine["category"]),
+                         ("major", "重大", "事故灾难"))
+        self.assertEqual(mine["deaths"], "12")
+        self.assertIn("区应急局", mine["departments"])
+        self.assertEqual(int(mine["clock_start"]), ms(T0) - 20 * M)  # 07:40
+        self.assertEqual(int(mine["ms.release.due"]), ms(T0) + 4 * H + 40 * M)
+        self.assertEqual(wage["class"], "ordinary")
+        self.assertEqual(wage["departments"].split(",")[0], "区人社局")  # wages first
+        self.assertNotIn(DRILL[1], by_title)
+        self.assertNotIn(AWAY[1], by_title)
+        # every alert recorded is due by the schedule, at its time, once
+        want = {}
+        for inc, start in ((mine, int(mine["clock_start"])),):
+            for m in ("release", "presser"):
+                for name, due in schedule(m, start, stopped - 2 * M):
+                    want["%s:%s:%s" % (inc["id"], m, name)] = due
+        for name, due in schedule("response", int(wage["clock_start"]), stopped - 2 * M):
+            want["%s:response:%s" % (wage["id"], name)] = due
+        alerts = self.stream("alerts")
+        keys = [a["key"] for a in alerts]
+        self.assertEqual(len(keys), len(set(keys)), "an alert recorded twice")
+        got = {a["key"]: a for a in alerts}
+        for k, due in want.items():
+            self.assertIn(k, got, "missing %s (due %d, stopped %d)" % (k, due, stopped))
+            self.assertEqual(int(got[k]["due_at"]), due, k)
+            late = int(got[k]["recorded_at"]) - due
+            self.assertTrue(0 <= late < 5 * M, "%s recorded %d ms late" % (k, late))
+        extra = [k for k in got if k not in want and int(got[k]["due_at"]) < stopped - 2 * M]
+        self.assertEqual(extra, [], "alerts the schedule does not have")
+        self.assertIn(mine["id"] + ":release:breach", got)
+        self.assertTrue(any(k.startswith(mine["id"] + ":release:overdue-") for k in got))
+
+    def test_kill9_and_restart(self):
+        self.http.route("/local.xml", Response(body=rss([MINE, WAGE])))
+        self.http.route("/social.xml", Response(body=rss([])))
+        d = self.start(T0).start()
+        wait_for(lambda: len(self.incidents()) == 2, 10, "two incidents")
+        time.sleep(2.9)  # to about 10:55: warn-2h (10:40) recorded
+        d.stop(sig=signal.SIGKILL)
+        before = {a["key"] for a in self.stream("alerts")}
+        mine_id = [i for i, v in self.incidents().items() if v["title"] == MINE[1]][0]
+        self.assertIn(mine_id + ":release:warn-2h", before)
+        # down for two hours: warn-1h (11:40) and warn-30m (12:10) came due
+        d2 = self.start(T0 + datetime.timedelta(hours=4, minutes=20)).start()  # 12:20
+        time.sleep(1.0)
+        d2.stop()
+        self.assertEqual(d2.returncode, 0, d2.log())
+        alerts = self.stream("alerts")
+        keys = [a["key"] for a in alerts]
+        self.assertEqual(len(keys), len(set(keys)), "an alert recorded twice")
+        after = [k for k in keys if k not in before and k.startswith(mine_id + ":release")]
+        # caught up: only the most severe of the missed ones, then the rest
+        self.assertEqual(after[0], mine_id + ":release:warn-30m", after)
+        self.assertNotIn(mine_id + ":release:warn-1h", keys)
+        self.assertIn(mine_id + ":release:breach", keys)  # 12:40, while up
+        # a second restart at the same time records nothing again
+        n = len(alerts)
+        d3 = self.start(T0 + datetime.timedelta(hours=4, minutes=21)).start()
+        time.sleep(0.3)
+        d3.stop()
+        later = [a["key"] for a in self.stream("alerts")[n:]]
+        self.assertTrue(all(":presser:" in k or ":overdue-" in k for k in later), later)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
