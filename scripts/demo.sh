@@ -87,6 +87,36 @@ redis-cli -s "$demo/redis.sock" --raw xrange yq:items - + |
 	TZ=Asia/Shanghai awk 'prev=="feed"{f=$0} prev=="title"{t=$0} prev=="published"{p=$0}
 	     prev=="first_seen"{printf "  [%-8s] %s  (published %s)\n", f, t, strftime("%m-%d %H:%M", p/1000)} {prev=$0}'
 
+say "incidents opened (the drill and the 西宁市大通县 story were not tracked)"
+rcli() { redis-cli -s "$demo/redis.sock" "$@"; }
+i=0
+until [ "$(rcli scard yq:incidents:open)" -ge 2 ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: no incidents" >&2; exit 1; }
+	sleep 0.1
+done
+sleep 0.5
+for id in $(rcli smembers yq:incidents:open); do
+	rcli --raw hmget "yq:incident:$id" title class grade deaths departments \
+		ms.release.due ms.response.due items |
+	TZ=Asia/Shanghai awk 'NR==1{t=$0} NR==2{c=$0} NR==3{g=$0} NR==4{d=$0} NR==5{p=$0}
+	     NR==6{r=$0} NR==7{o=$0} NR==8{n=$0}
+	     END{printf "  %s\n    class %s, grade %s, toll %s, %s item(s), departments %s\n", t, c, g, d, n, p;
+	         if (r != "") printf "    authoritative release due %s (5 h)\n", strftime("%m-%d %H:%M", r/1000);
+	         if (o != "") printf "    response due %s (48 h)\n", strftime("%m-%d %H:%M", o/1000)}'
+done
+
+say "the monitored clock runs on: warnings, the breach, the first reminder"
+i=0
+until rcli --raw xrange yq:alerts - + | grep -q '^overdue-1$'; do
+	i=$((i + 1))
+	[ $i -lt 150 ] || { echo "demo: no breach recorded" >&2; exit 1; }
+	sleep 0.1
+done
+rcli --raw xrange yq:alerts - + |
+	TZ=Asia/Shanghai awk 'prev=="milestone"{m=$0} prev=="stage"{s=$0} prev=="due_at"{d=$0}
+	     prev=="title"{printf "  %s  %-8s %-9s %s\n", strftime("%m-%d %H:%M", d/1000), m, s, $0} {prev=$0}'
+
 say "the RSSHub route answers an HTML page: a fetch failure, then 'source down'"
 i=0
 until redis-cli -s "$demo/redis.sock" xlen yq:events | grep -qv '^0$'; do
