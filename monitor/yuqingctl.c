@@ -3,6 +3,7 @@
  * talk to its HTTP API; offline ones (check-config) run the same code the
  * daemon runs.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -95,6 +96,7 @@ main(int argc, char **argv)
 	const struct ctl_cmd *c;
 
 	log_init("yuqingctl", LOG_WARNING);
+	signal(SIGPIPE, SIG_IGN); /* a vanished peer is an error, not death */
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		ctl_help(0, NULL);

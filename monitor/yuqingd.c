@@ -435,6 +435,9 @@ main(int argc, char **argv)
 
 	memset(&d, 0, sizeof(d));
 	d.conf_path = DEFAULT_CONFIG;
+	/* a peer that goes away mid-write (Redis killed, a client gone) is
+	 * an EPIPE to handle, never a signal that kills the daemon */
+	signal(SIGPIPE, SIG_IGN);
 	log_init("yuqingd", LOG_INFO);
 	while ((ch = getopt_long(argc, argv, "c:ft:dvVh", opts, NULL)) != -1) {
 		switch (ch) {

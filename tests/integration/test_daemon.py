@@ -46,6 +46,11 @@ class DaemonTest(unittest.TestCase):
             st, body = http_get(d.url("/no/such/thing"))
             self.assertEqual(st, 404)
             self.assertEqual(json.loads(body)["status"], 404)
+            # SIGPIPE ignored: a peer vanishing mid-write (Redis killed)
+            # must be an EPIPE, not the daemon's death (seen under valgrind)
+            with open("/proc/%d/status" % d.pid) as f:
+                sigign = int([ln for ln in f if ln.startswith("SigIgn:")][0].split()[1], 16)
+            self.assertTrue(sigign & (1 << (signal.SIGPIPE - 1)), "SIGPIPE not ignored")
             started = self.redis.command("HGET", "yq:daemon", "started_at")
             self.assertIsNotNone(started)
             self.assertEqual(self.redis.command("GET", "yq:schema"), "1")
