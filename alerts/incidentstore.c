@@ -22,7 +22,8 @@
 static const char istore_alert_script[] =
     "if not redis.call('SET', ARGV[1] .. ':alert:' .. ARGV[2], ARGV[7],\n"
     "    'NX', 'EX', " ISTORE_ALERT_TTL ") then return 0 end\n"
-    "redis.call('XADD', ARGV[1] .. ':alerts', '*', 'key', ARGV[2],\n"
+    "redis.call('XADD', ARGV[1] .. ':alerts', 'MAXLEN', '~', '1000000', '*',\n"
+    "  'key', ARGV[2],\n"
     "  'incident', ARGV[3], 'milestone', ARGV[4], 'stage', ARGV[8],\n"
     "  'due_at', ARGV[9], 'recorded_at', ARGV[7], 'class', ARGV[10],\n"
     "  'title', ARGV[11], 'departments', ARGV[12])\n"

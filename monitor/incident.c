@@ -156,6 +156,19 @@ inc_record(struct incidents *is, struct incident *inc, int k, int s,
 		is->hooks.alert(inc, k, s, name, at, now, is->hooks.arg);
 }
 
+/* Queue stage s of milestone k at its due time. */
+static void
+inc_queue(struct incidents *is, const struct incident *inc, int k, int s)
+{
+	struct deadline_entry e;
+
+	e.at = incident_stage_at(is, inc, k, s, NULL, 0);
+	e.incident = inc->id;
+	e.milestone = k;
+	e.stage = s;
+	deadline_add(is->dq, &e);
+}
+
 /*
  * Put milestone k's next stage in the queue.  If stages are already due
  * (created late, or after a restart), record only the most severe of
@@ -165,7 +178,6 @@ static void
 inc_schedule(struct incidents *is, struct incident *inc, int k, int64_t now)
 {
 	struct milestone *ms = &inc->ms[k];
-	struct deadline_entry e;
 	int s = ms->next_stage, last = -1;
 
 	if (!ms->active || ms->state == MS_MET || ms->state == MS_MET_LATE ||
@@ -176,14 +188,16 @@ inc_schedule(struct incidents *is, struct incident *inc, int k, int64_t now)
 		s++;
 	}
 	if (last >= 0) {
+		if (last > ms->next_stage)
+			log_info("stages missed while not running, recording "
+			         "the most severe: incident=%llu milestone=%s "
+			         "skipped=%d",
+			         (unsigned long long)inc->id, milestone_name(k),
+			         last - ms->next_stage);
 		is->skipped += last - ms->next_stage;
 		inc_record(is, inc, k, last, now);
 	}
-	e.at = incident_stage_at(is, inc, k, s, NULL, 0);
-	e.incident = inc->id;
-	e.milestone = k;
-	e.stage = s;
-	deadline_add(is->dq, &e);
+	inc_queue(is, inc, k, s);
 }
 
 static void
@@ -202,7 +216,11 @@ inc_fire_cb(const struct deadline_entry *e, void *arg)
 	    inc->state == INC_CLOSED || inc->state == INC_DISMISSED)
 		return;
 	inc_record(is, inc, e->milestone, e->stage, clock_now_ms());
-	inc_schedule(is, inc, e->milestone, clock_now_ms());
+	/* While running, every stage is recorded: the next one goes in the
+	 * queue even if it is already due (a daemon behind its timer catches
+	 * up stage by stage).  Only creation and restore skip to the most
+	 * severe. */
+	inc_queue(is, inc, e->milestone, inc->ms[e->milestone].next_stage);
 }
 
 /* Start milestone k from start (a new incident, or an upgrade). */

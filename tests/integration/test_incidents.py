@@ -147,6 +147,28 @@ class IncidentTest(LoopbackTest):
         self.assertIn(mine["id"] + ":release:breach", got)
         self.assertTrue(any(k.startswith(mine["id"] + ":release:overdue-") for k in got))
 
+    def test_stalled_daemon_records_every_stage(self):
+        """SIGSTOP across four due stages, then SIGCONT: the daemon never
+        stopped running, so each stage is recorded (the skip-to-the-most-
+        severe rule is only for restarts)."""
+        self.http.route("/local.xml", Response(body=rss([MINE])))
+        self.http.route("/social.xml", Response(body=rss([])))
+        d = self.start(T0).start()
+        try:
+            wait_for(lambda: len(self.incidents()) == 1, 10, "the incident")
+            time.sleep(1.5)            # ~09:30 monitored
+            d.kill(signal.SIGSTOP)
+            time.sleep(3.5)            # ~13:00: warn-2h, -1h, -30m, breach due
+            d.kill(signal.SIGCONT)
+            wait_for(lambda: any(a["stage"] == "breach" for a in self.stream("alerts")),
+                     10, "the breach")
+            time.sleep(0.3)
+        finally:
+            d.stop()
+        stages = [a["stage"] for a in self.stream("alerts") if a["milestone"] == "release"]
+        self.assertEqual(stages[:4], ["warn-2h", "warn-1h", "warn-30m", "breach"], stages)
+        self.assertEqual(len(stages), len(set(stages)))
+
     def test_kill9_and_restart(self):
         self.http.route("/local.xml", Response(body=rss([MINE, WAGE])))
         self.http.route("/social.xml", Response(body=rss([])))
