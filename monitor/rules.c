@@ -145,6 +145,27 @@ rules_grow(void **v, size_t n, size_t size)
 	return 0;
 }
 
+/*
+ * Element i of a section's list: it must be a group with only known keys.
+ * Its path ("rules[3]") goes to path; NULL (after the error) if it is not
+ * a group.
+ */
+static const config_setting_t *
+rules_entry(struct rules_ctx *rx, const config_setting_t *list, int i,
+            const char *section, const char *const *keys, char *path,
+            size_t len)
+{
+	const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+
+	snprintf(path, len, "%s[%d]", section, i);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		rules_err(rx, g, "%s: expected a group { }", path);
+		return NULL;
+	}
+	rules_known(rx, g, path, keys);
+	return g;
+}
+
 static void
 rules_load_rules(struct rules_ctx *rx, const config_setting_t *list)
 {
@@ -156,19 +177,15 @@ rules_load_rules(struct rules_ctx *rx, const config_setting_t *list)
 	char path[64];
 
 	for (i = 0; i < n; i++) {
-		const config_setting_t *g =
-		    config_setting_get_elem(list, (unsigned)i);
+		const config_setting_t *g;
 		const char *id, *pat, *cls, *cat, *dom, *scale;
 		const config_setting_t *w;
 		struct rule *r;
 		size_t k;
 
-		snprintf(path, sizeof(path), "rules[%d]", i);
-		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-			rules_err(rx, g, "%s: expected a group { }", path);
+		g = rules_entry(rx, list, i, "rules", keys, path, sizeof(path));
+		if (g == NULL)
 			continue;
-		}
-		rules_known(rx, g, path, keys);
 		id = rules_str(rx, g, path, "id", 1);
 		pat = rules_str(rx, g, path, "pattern", 1);
 		cls = rules_str(rx, g, path, "class", 1);
@@ -231,17 +248,14 @@ rules_load_exclusions(struct rules_ctx *rx, const config_setting_t *list)
 	char path[64];
 
 	for (i = 0; i < n; i++) {
-		const config_setting_t *g =
-		    config_setting_get_elem(list, (unsigned)i);
+		const config_setting_t *g;
 		const char *id, *pat, *why;
 		struct exclusion *e;
 
-		snprintf(path, sizeof(path), "exclusions[%d]", i);
-		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-			rules_err(rx, g, "%s: expected a group { }", path);
+		g = rules_entry(rx, list, i, "exclusions", keys, path,
+		                sizeof(path));
+		if (g == NULL)
 			continue;
-		}
-		rules_known(rx, g, path, keys);
 		id = rules_str(rx, g, path, "id", 1);
 		pat = rules_str(rx, g, path, "pattern", 1);
 		why = rules_str(rx, g, path, "reason", 0);
@@ -358,14 +372,14 @@ rules_load_routing(struct rules_ctx *rx, const config_setting_t *list)
 	char path[64];
 
 	for (i = 0; i < n; i++) {
-		const config_setting_t *g =
-		    config_setting_get_elem(list, (unsigned)i);
-		const config_setting_t *d;
+		const config_setting_t *g, *d;
 		const char *dom;
 		struct route *r;
 
-		snprintf(path, sizeof(path), "routing[%d]", i);
-		rules_known(rx, g, path, keys);
+		g = rules_entry(rx, list, i, "routing", keys, path,
+		                sizeof(path));
+		if (g == NULL)
+			continue;
 		dom = rules_str(rx, g, path, "domain", 1);
 		d = config_setting_get_member(g, "departments");
 		if (d == NULL) {
