@@ -403,6 +403,14 @@ incidents_item(struct incidents *is, const struct item_in *it)
 	uint64_t hash, id;
 	int dist, joined = 0;
 
+	/* stale items are dropped before the (costly) classification */
+	if (it->published >= 0 &&
+	    it->first_seen - it->published > is->conf->deadlines.stale_age) {
+		is->stale++;
+		log_debug("stale item not tracked: feed=%s key=%s", it->feed,
+		          it->key);
+		return 0;
+	}
 	text_buf_init(&b, 64 * 1024);
 	if (it->title != NULL)
 		text_buf_add(&b, it->title, strlen(it->title));
@@ -416,14 +424,7 @@ incidents_item(struct incidents *is, const struct item_in *it)
 		classification_clear(&c);
 		return 0;
 	}
-	if (it->published >= 0 &&
-	    it->first_seen - it->published > is->conf->deadlines.stale_age) {
-		is->stale++;
-		log_info("stale item not tracked: feed=%s key=%s", it->feed,
-		         it->key);
-		classification_clear(&c);
-		return 0;
-	}
+
 	inc_event_key(&c, key, sizeof(key));
 	hash = cluster_simhash(it->title ? it->title : "",
 	                       it->title ? strlen(it->title) : 0);
