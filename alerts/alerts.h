@@ -29,6 +29,18 @@ int store_reconfigure(struct store *, const struct conf_redis *);
 int store_command(struct store *, store_reply_cb, void *, const char *, ...);
 int store_command_argv(struct store *, store_reply_cb, void *, int,
                        const char **, const size_t *);
+/* A copied argument vector for store_command_argv. */
+struct store_args {
+	char **v;
+	size_t *len;
+	size_t n, cap;
+	int failed;
+};
+void store_args_add(struct store_args *, const char *, size_t);
+void store_args_addf(struct store_args *, const char *, long long);
+int store_args_send(struct store *, const struct store_args *, store_reply_cb,
+                    void *);
+void store_args_clear(struct store_args *);
 int store_command_final(struct store *, store_reply_cb, void *, const char *,
                         ...);
 enum store_state store_state(const struct store *, const char **);

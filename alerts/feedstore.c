@@ -17,7 +17,6 @@
 #define FEEDSTORE_SEEN_TTL  (7 * 24 * 3600) /* s: longer than any window */
 #define FEEDSTORE_ITEMS_MAX "100000"        /* stream length, approximate */
 #define FEEDSTORE_TEXT_MAX  2000            /* bytes of text in the stream */
-#define FEEDSTORE_FIELDS    8               /* script arguments per item */
 
 /* ARGV: prefix, feed, ttl, now, maxlen, local, then per item: keyhash,
  * key, content hash, title, link, published, text, guid.  Returns, per
@@ -70,94 +69,14 @@ struct feedstore_poll {
 	size_t nitems;
 };
 
-/* Strings for Redis: NULL becomes "", numbers become decimal. */
-struct feedstore_args {
-	const char **v;
-	size_t *len;
-	char **owned;
-	size_t n, cap, nowned;
-};
-
-static int
-feedstore_args_grow(struct feedstore_args *a)
-{
-	size_t cap = a->cap ? a->cap * 2 : 64;
-	const char **v = realloc(a->v, cap * sizeof(*v));
-	size_t *len;
-	char **owned;
-
-	if (v == NULL)
-		return -1;
-	a->v = v;
-	len = realloc(a->len, cap * sizeof(*len));
-	if (len == NULL)
-		return -1;
-	a->len = len;
-	owned = realloc(a->owned, cap * sizeof(*owned));
-	if (owned == NULL)
-		return -1;
-	a->owned = owned;
-	a->cap = cap;
-	return 0;
-}
-
+/* A time as epoch ms, or "" when absent. */
 static void
-feedstore_arg(struct feedstore_args *a, const char *s, size_t max)
+feedstore_time(struct store_args *a, int64_t ms)
 {
-	size_t n;
-
-	if (a->n == a->cap && feedstore_args_grow(a) == -1)
-		return;
-	if (s == NULL)
-		s = "";
-	n = strlen(s);
-	if (n > max) {
-		n = max;
-		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--; /* cut on a character boundary */
-	}
-	a->v[a->n] = s;
-	a->len[a->n] = n;
-	a->n++;
-}
-
-static void
-feedstore_argf(struct feedstore_args *a, const char *fmt, long long v)
-{
-	char buf[32], *s;
-
-	snprintf(buf, sizeof(buf), fmt, v);
-	s = strdup(buf);
-	if (s == NULL || (a->n == a->cap && feedstore_args_grow(a) == -1)) {
-		free(s);
-		return;
-	}
-	a->owned[a->nowned++] = s;
-	feedstore_arg(a, s, sizeof(buf));
-}
-
-static void
-feedstore_args_free(struct feedstore_args *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->nowned; i++)
-		free(a->owned[i]);
-	free(a->owned);
-	free(a->v);
-	free(a->len);
-}
-
-static void
-feedstore_time(struct feedstore_args *a, int64_t ms)
-{
-	char buf[40];
-
-	if (ms < 0 || clock_format(ms, buf, sizeof(buf)) == 0) {
-		feedstore_arg(a, "", 0);
-		return;
-	}
-	feedstore_argf(a, "%lld", (long long)ms);
+	if (ms < 0)
+		store_args_add(a, "", 0);
+	else
+		store_args_addf(a, "%lld", (long long)ms);
 }
 
 static void
@@ -206,7 +125,7 @@ feedstore_doc_cb(const struct conf_feed *cf, const struct feed_doc *doc,
                  void *arg)
 {
 	struct feedstore *fst = arg;
-	struct feedstore_args a;
+	struct store_args a;
 	struct feedstore_poll *p;
 	size_t i;
 	int rc;
@@ -216,41 +135,40 @@ feedstore_doc_cb(const struct conf_feed *cf, const struct feed_doc *doc,
 	if (doc->nitems == 0)
 		return 0;
 	memset(&a, 0, sizeof(a));
-	feedstore_arg(&a, "EVAL", 4);
-	feedstore_arg(&a, feedstore_script, sizeof(feedstore_script));
-	feedstore_arg(&a, "0", 1);
-	feedstore_arg(&a, store_prefix(fst->store), 64);
-	feedstore_arg(&a, cf->id, 64);
-	feedstore_argf(&a, "%lld", FEEDSTORE_SEEN_TTL);
-	feedstore_argf(&a, "%lld", (long long)clock_now_ms());
-	feedstore_arg(&a, FEEDSTORE_ITEMS_MAX, 16);
-	feedstore_arg(&a, cf->local ? "1" : "0", 1);
+	store_args_add(&a, "EVAL", 4);
+	store_args_add(&a, feedstore_script, sizeof(feedstore_script));
+	store_args_add(&a, "0", 1);
+	store_args_add(&a, store_prefix(fst->store), 64);
+	store_args_add(&a, cf->id, 64);
+	store_args_addf(&a, "%lld", FEEDSTORE_SEEN_TTL);
+	store_args_addf(&a, "%lld", (long long)clock_now_ms());
+	store_args_add(&a, FEEDSTORE_ITEMS_MAX, 16);
+	store_args_add(&a, cf->local ? "1" : "0", 1);
 	for (i = 0; i < doc->nitems; i++) {
 		const struct feed_item *it = &doc->items[i];
 		const char *key = it->key != NULL ? it->key : "";
 
-		feedstore_argf(&a, "%016llx",
-		               (long long)text_hash(key, strlen(key)));
-		feedstore_arg(&a, key, 4096);
-		feedstore_argf(&a, "%016llx", (long long)it->content_hash);
-		feedstore_arg(&a, it->title, 4096);
-		feedstore_arg(&a, it->link, 4096);
+		store_args_addf(&a, "%016llx",
+		                (long long)text_hash(key, strlen(key)));
+		store_args_add(&a, key, 4096);
+		store_args_addf(&a, "%016llx", (long long)it->content_hash);
+		store_args_add(&a, it->title, 4096);
+		store_args_add(&a, it->link, 4096);
 		feedstore_time(&a, it->published);
-		feedstore_arg(&a, it->text, FEEDSTORE_TEXT_MAX);
-		feedstore_arg(&a, it->guid, 4096);
+		store_args_add(&a, it->text, FEEDSTORE_TEXT_MAX);
+		store_args_add(&a, it->guid, 4096);
 	}
 	p = calloc(1, sizeof(*p));
-	if (p == NULL || a.n != 9 + doc->nitems * FEEDSTORE_FIELDS) {
+	if (p == NULL || a.failed) {
 		free(p);
-		feedstore_args_free(&a);
+		store_args_clear(&a);
 		return -1;
 	}
 	p->fst = fst;
 	p->feed = strdup(cf->id);
 	p->nitems = doc->nitems;
-	rc = store_command_argv(fst->store, feedstore_script_cb, p, (int)a.n,
-	                        a.v, a.len);
-	feedstore_args_free(&a);
+	rc = store_args_send(fst->store, &a, feedstore_script_cb, p);
+	store_args_clear(&a);
 	if (rc == -1) {
 		free(p->feed);
 		free(p);
@@ -291,7 +209,7 @@ static void
 feedstore_state_cb(const char *id, const struct feed_state *st, void *arg)
 {
 	struct feedstore *fst = arg;
-	struct feedstore_args a;
+	struct store_args a;
 	char key[200];
 	size_t i;
 
@@ -299,30 +217,30 @@ feedstore_state_cb(const char *id, const struct feed_state *st, void *arg)
 		return; /* the next poll's state supersedes this one */
 	memset(&a, 0, sizeof(a));
 	snprintf(key, sizeof(key), "%s:feed:%s", store_prefix(fst->store), id);
-	feedstore_arg(&a, "HSET", 4);
-	feedstore_arg(&a, key, sizeof(key));
+	store_args_add(&a, "HSET", 4);
+	store_args_add(&a, key, sizeof(key));
 	for (i = 0; i < FEEDSTORE_NFIELDS; i++) {
 		const char *field = (const char *)st + feedstore_fields[i].off;
 
-		feedstore_arg(&a, feedstore_fields[i].name, 64);
+		store_args_add(&a, feedstore_fields[i].name, 64);
 		if (feedstore_fields[i].kind == FS_STR)
-			feedstore_arg(&a, *(char *const *)(const void *)field,
-			              4096);
+			store_args_add(&a, *(char *const *)(const void *)field,
+			               4096);
 		else if (feedstore_fields[i].kind == FS_CHARSET)
-			feedstore_arg(&a, field, 32);
+			store_args_add(&a, field, 32);
 		else
-			feedstore_argf(
+			store_args_addf(
 			    &a, "%lld",
 			    (long long)*(const int64_t *)(const void *)field);
 	}
-	feedstore_arg(&a, "last_status", 11);
-	feedstore_argf(&a, "%lld", (long long)st->last_status);
-	feedstore_arg(&a, "recovered", 9);
-	feedstore_argf(&a, "%lld", (long long)st->recovered);
-	feedstore_arg(&a, "down", 4);
-	feedstore_argf(&a, "%lld", (long long)st->down);
-	store_command_argv(fst->store, NULL, NULL, (int)a.n, a.v, a.len);
-	feedstore_args_free(&a);
+	store_args_add(&a, "last_status", 11);
+	store_args_addf(&a, "%lld", (long long)st->last_status);
+	store_args_add(&a, "recovered", 9);
+	store_args_addf(&a, "%lld", (long long)st->recovered);
+	store_args_add(&a, "down", 4);
+	store_args_addf(&a, "%lld", (long long)st->down);
+	store_args_send(fst->store, &a, NULL, NULL);
+	store_args_clear(&a);
 	store_command(fst->store, NULL, NULL, "SADD %s:feeds %s",
 	              store_prefix(fst->store), id);
 }

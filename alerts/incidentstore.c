@@ -15,6 +15,7 @@
 
 #define ISTORE_BATCH     "100"
 #define ISTORE_ALERT_TTL "2592000" /* 30 days: longer than any window */
+#define ISTORE_ARG_MAX   4096      /* bytes per stored string */
 #define ISTORE_HELD_MAX  10000     /* alerts kept while Redis is away */
 
 /* ARGV: prefix, key, incident, milestone, next_stage, state, now, stage,
@@ -45,7 +46,7 @@ struct incidentstore {
 	int64_t duplicates; /* alerts already recorded (idempotency) */
 	istore_ready_cb ready_cb;
 	void *ready_arg;
-	struct istore_argv *held[ISTORE_HELD_MAX]; /* alerts Redis missed */
+	struct store_args *held[ISTORE_HELD_MAX]; /* alerts Redis missed */
 	size_t nheld;
 	int64_t dropped;
 };
@@ -66,108 +67,78 @@ istore_index(const char *const *names, size_t n, const char *s)
 	return 0;
 }
 
-/* An argument vector of owned strings. */
-struct istore_argv {
-	char *v[160];
-	size_t len[160];
-	int n;
-};
-
+/* Send a and empty it (its strings are copies). */
 static void
-istore_add(struct istore_argv *a, const char *s)
-{
-	if (a->n >= 160)
-		return;
-	a->v[a->n] = strdup(s != NULL ? s : "");
-	a->len[a->n] = a->v[a->n] != NULL ? strlen(a->v[a->n]) : 0;
-	a->n++;
-}
-
-static void
-istore_addf(struct istore_argv *a, const char *fmt, long long v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), fmt, v);
-	istore_add(a, buf);
-}
-
-static void
-istore_send(struct incidentstore *st, struct istore_argv *a, store_reply_cb cb,
+istore_send(struct incidentstore *st, struct store_args *a, store_reply_cb cb,
             void *arg)
 {
-	int i;
-
-	store_command_argv(st->store, cb, arg, a->n, (const char **)a->v,
-	                   a->len);
-	for (i = 0; i < a->n; i++)
-		free(a->v[i]);
-	a->n = 0;
+	store_args_send(st->store, a, cb, arg);
+	store_args_clear(a);
 }
 
 /* The incident as hash fields: one table for writing and reading back. */
 static void
-istore_fields(struct istore_argv *a, const struct incident *inc)
+istore_fields(struct store_args *a, const struct incident *inc)
 {
 	char name[64];
 	int k;
 
-	istore_add(a, "id");
-	istore_addf(a, "%llu", (long long)inc->id);
-	istore_add(a, "state");
-	istore_add(a, istore_state[inc->state]);
-	istore_add(a, "class");
-	istore_add(a, class_name(inc->cls));
-	istore_add(a, "grade");
-	istore_add(a, grade_name(inc->grade));
-	istore_add(a, "title");
-	istore_add(a, inc->title);
-	istore_add(a, "category");
-	istore_add(a, inc->category);
-	istore_add(a, "place");
-	istore_add(a, inc->place);
-	istore_add(a, "departments");
-	istore_add(a, inc->departments);
-	istore_add(a, "simhash");
-	istore_addf(a, "%016llx", (long long)inc->simhash);
-	istore_add(a, "key");
-	istore_add(a, inc->key);
-	istore_add(a, "first_seen");
-	istore_addf(a, "%lld", (long long)inc->first_seen);
-	istore_add(a, "clock_start");
-	istore_addf(a, "%lld", (long long)inc->clock_start);
-	istore_add(a, "updated");
-	istore_addf(a, "%lld", (long long)inc->updated);
-	istore_add(a, "items");
-	istore_addf(a, "%lld", (long long)inc->nitems);
-	istore_add(a, "deaths");
-	istore_addf(a, "%lld", (long long)inc->fig.deaths);
-	istore_add(a, "missing");
-	istore_addf(a, "%lld", (long long)inc->fig.missing);
-	istore_add(a, "trapped");
-	istore_addf(a, "%lld", (long long)inc->fig.trapped);
-	istore_add(a, "injured");
-	istore_addf(a, "%lld", (long long)inc->fig.injured);
-	istore_add(a, "loss_yuan");
-	istore_addf(a, "%lld", (long long)inc->fig.loss_yuan);
+	store_args_add(a, "id", ISTORE_ARG_MAX);
+	store_args_addf(a, "%llu", (long long)inc->id);
+	store_args_add(a, "state", ISTORE_ARG_MAX);
+	store_args_add(a, istore_state[inc->state], ISTORE_ARG_MAX);
+	store_args_add(a, "class", ISTORE_ARG_MAX);
+	store_args_add(a, class_name(inc->cls), ISTORE_ARG_MAX);
+	store_args_add(a, "grade", ISTORE_ARG_MAX);
+	store_args_add(a, grade_name(inc->grade), ISTORE_ARG_MAX);
+	store_args_add(a, "title", ISTORE_ARG_MAX);
+	store_args_add(a, inc->title, ISTORE_ARG_MAX);
+	store_args_add(a, "category", ISTORE_ARG_MAX);
+	store_args_add(a, inc->category, ISTORE_ARG_MAX);
+	store_args_add(a, "place", ISTORE_ARG_MAX);
+	store_args_add(a, inc->place, ISTORE_ARG_MAX);
+	store_args_add(a, "departments", ISTORE_ARG_MAX);
+	store_args_add(a, inc->departments, ISTORE_ARG_MAX);
+	store_args_add(a, "simhash", ISTORE_ARG_MAX);
+	store_args_addf(a, "%016llx", (long long)inc->simhash);
+	store_args_add(a, "key", ISTORE_ARG_MAX);
+	store_args_add(a, inc->key, ISTORE_ARG_MAX);
+	store_args_add(a, "first_seen", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->first_seen);
+	store_args_add(a, "clock_start", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->clock_start);
+	store_args_add(a, "updated", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->updated);
+	store_args_add(a, "items", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->nitems);
+	store_args_add(a, "deaths", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->fig.deaths);
+	store_args_add(a, "missing", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->fig.missing);
+	store_args_add(a, "trapped", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->fig.trapped);
+	store_args_add(a, "injured", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->fig.injured);
+	store_args_add(a, "loss_yuan", ISTORE_ARG_MAX);
+	store_args_addf(a, "%lld", (long long)inc->fig.loss_yuan);
 	for (k = 0; k < MS_COUNT; k++) {
 		const struct milestone *ms = &inc->ms[k];
 
 		if (!ms->active)
 			continue;
 		snprintf(name, sizeof(name), "ms.%s.start", milestone_name(k));
-		istore_add(a, name);
-		istore_addf(a, "%lld", (long long)ms->start);
+		store_args_add(a, name, ISTORE_ARG_MAX);
+		store_args_addf(a, "%lld", (long long)ms->start);
 		snprintf(name, sizeof(name), "ms.%s.due", milestone_name(k));
-		istore_add(a, name);
-		istore_addf(a, "%lld", (long long)ms->due);
+		store_args_add(a, name, ISTORE_ARG_MAX);
+		store_args_addf(a, "%lld", (long long)ms->due);
 		snprintf(name, sizeof(name), "ms.%s.state", milestone_name(k));
-		istore_add(a, name);
-		istore_add(a, istore_ms_state[ms->state]);
+		store_args_add(a, name, ISTORE_ARG_MAX);
+		store_args_add(a, istore_ms_state[ms->state], ISTORE_ARG_MAX);
 		snprintf(name, sizeof(name), "ms.%s.next_stage",
 		         milestone_name(k));
-		istore_add(a, name);
-		istore_addf(a, "%lld", (long long)ms->next_stage);
+		store_args_add(a, name, ISTORE_ARG_MAX);
+		store_args_addf(a, "%lld", (long long)ms->next_stage);
 	}
 }
 
@@ -177,15 +148,15 @@ istore_save_cb(const struct incident *inc, const char *event,
                const char *detail, void *arg)
 {
 	struct incidentstore *st = arg;
-	struct istore_argv a = {.n = 0};
+	struct store_args a = {0};
 	char key[128];
 	json_t *h;
 	char *hs;
 
 	snprintf(key, sizeof(key), "%s:incident:%llu", store_prefix(st->store),
 	         (unsigned long long)inc->id);
-	istore_add(&a, "HSET");
-	istore_add(&a, key);
+	store_args_add(&a, "HSET", ISTORE_ARG_MAX);
+	store_args_add(&a, key, ISTORE_ARG_MAX);
 	istore_fields(&a, inc);
 	istore_send(st, &a, NULL, NULL);
 	h = json_pack("{s:I, s:s, s:s}", "at", (json_int_t)clock_now_ms(),
@@ -257,27 +228,27 @@ istore_alert_cb(const struct incident *inc, int k, int stage,
                 const char *stage_name, int64_t due_at, int64_t now, void *arg)
 {
 	struct incidentstore *st = arg;
-	struct istore_argv a = {.n = 0};
+	struct store_args a = {0};
 	char key[128];
 
 	(void)stage;
 	snprintf(key, sizeof(key), "%llu:%s:%s", (unsigned long long)inc->id,
 	         milestone_name(k), stage_name);
-	istore_add(&a, "EVAL");
-	istore_add(&a, istore_alert_script);
-	istore_add(&a, "0");
-	istore_add(&a, store_prefix(st->store));
-	istore_add(&a, key);
-	istore_addf(&a, "%llu", (long long)inc->id);
-	istore_add(&a, milestone_name(k));
-	istore_addf(&a, "%lld", (long long)inc->ms[k].next_stage);
-	istore_add(&a, istore_ms_state[inc->ms[k].state]);
-	istore_addf(&a, "%lld", (long long)now);
-	istore_add(&a, stage_name);
-	istore_addf(&a, "%lld", (long long)due_at);
-	istore_add(&a, class_name(inc->cls));
-	istore_add(&a, inc->title);
-	istore_add(&a, inc->departments);
+	store_args_add(&a, "EVAL", ISTORE_ARG_MAX);
+	store_args_add(&a, istore_alert_script, ISTORE_ARG_MAX);
+	store_args_add(&a, "0", ISTORE_ARG_MAX);
+	store_args_add(&a, store_prefix(st->store), ISTORE_ARG_MAX);
+	store_args_add(&a, key, ISTORE_ARG_MAX);
+	store_args_addf(&a, "%llu", (long long)inc->id);
+	store_args_add(&a, milestone_name(k), ISTORE_ARG_MAX);
+	store_args_addf(&a, "%lld", (long long)inc->ms[k].next_stage);
+	store_args_add(&a, istore_ms_state[inc->ms[k].state], ISTORE_ARG_MAX);
+	store_args_addf(&a, "%lld", (long long)now);
+	store_args_add(&a, stage_name, ISTORE_ARG_MAX);
+	store_args_addf(&a, "%lld", (long long)due_at);
+	store_args_add(&a, class_name(inc->cls), ISTORE_ARG_MAX);
+	store_args_add(&a, inc->title, ISTORE_ARG_MAX);
+	store_args_add(&a, inc->departments, ISTORE_ARG_MAX);
 	if (store_state(st->store, NULL) == STORE_UP) {
 		istore_send(st, &a, istore_alert_reply, st);
 		return;
@@ -297,8 +268,7 @@ istore_alert_cb(const struct incident *inc, int k, int stage,
 	st->dropped++;
 	log_err("alert NOT recorded, redis away and the queue full: key=%s",
 	        key);
-	for (int i = 0; i < a.n; i++)
-		free(a.v[i]);
+	store_args_clear(&a);
 }
 
 /* The link is back: send what was held, in order. */
@@ -621,13 +591,11 @@ void
 incidentstore_free(struct incidentstore *st)
 {
 	size_t i;
-	int k;
 
 	if (st == NULL)
 		return;
 	for (i = 0; i < st->nheld; i++) {
-		for (k = 0; k < st->held[i]->n; k++)
-			free(st->held[i]->v[k]);
+		store_args_clear(st->held[i]);
 		free(st->held[i]);
 	}
 	free(st);

@@ -617,3 +617,87 @@ store_free(struct store *st)
 	free(st->prefix);
 	free(st);
 }
+
+/*
+ * An argument vector for store_command_argv: every argument is copied (so
+ * a vector may be kept, as alerts held while Redis is away are), capped
+ * at max bytes on a UTF-8 boundary; NULL is "".  A failed allocation marks
+ * the vector failed; store_args_send then refuses it.
+ */
+void
+store_args_add(struct store_args *a, const char *s, size_t max)
+{
+	size_t n;
+	char *c;
+
+	if (a->failed)
+		return;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		char **v = realloc(a->v, cap * sizeof(*v));
+		size_t *len;
+
+		if (v == NULL) {
+			a->failed = 1;
+			return;
+		}
+		a->v = v;
+		len = realloc(a->len, cap * sizeof(*len));
+		if (len == NULL) {
+			a->failed = 1;
+			return;
+		}
+		a->len = len;
+		a->cap = cap;
+	}
+	if (s == NULL)
+		s = "";
+	n = strlen(s);
+	if (n > max) {
+		n = max;
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--; /* cut on a character boundary */
+	}
+	c = malloc(n + 1);
+	if (c == NULL) {
+		a->failed = 1;
+		return;
+	}
+	memcpy(c, s, n);
+	c[n] = '\0';
+	a->v[a->n] = c;
+	a->len[a->n++] = n;
+}
+
+void
+store_args_addf(struct store_args *a, const char *fmt, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), fmt, v);
+	store_args_add(a, buf, sizeof(buf));
+}
+
+/* Send the vector (it stays the caller's); -1 if it failed or the link
+ * is not up. */
+int
+store_args_send(struct store *st, const struct store_args *a, store_reply_cb cb,
+                void *arg)
+{
+	if (a->failed)
+		return -1;
+	return store_command_argv(st, cb, arg, (int)a->n, (const char **)a->v,
+	                          a->len);
+}
+
+void
+store_args_clear(struct store_args *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	free(a->len);
+	memset(a, 0, sizeof(*a));
+}
