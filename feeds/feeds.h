@@ -51,6 +51,7 @@ int charset_decode(const char *body, size_t len, const char *http_charset,
                    struct charset_result *);
 
 /* text.c */
+long text_utf8_next(const char *, size_t, size_t *);
 
 /* A growable UTF-8 buffer with a hard maximum (appends past it are cut
  * at a character boundary and flagged). */

@@ -36,6 +36,58 @@ text_seqlen(unsigned char c)
 	return 1;
 }
 
+/*
+ * Decode the code point at s[*i] (n bytes in all) and advance *i.  Returns
+ * the code point, or -1 for an invalid, overlong or truncated sequence, in
+ * which case one byte is skipped.
+ */
+long
+text_utf8_next(const char *str, size_t n, size_t *i)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned char c = s[*i];
+	unsigned long cp, min;
+	size_t len, k;
+
+	if (c < 0x80) {
+		*i += 1;
+		return c;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+		min = 0x10000;
+	} else {
+		*i += 1;
+		return -1;
+	}
+	if (n - *i < len) {
+		*i += 1;
+		return -1;
+	}
+	for (k = 1; k < len; k++) {
+		if ((s[*i + k] & 0xc0) != 0x80) {
+			*i += 1;
+			return -1;
+		}
+		cp = (cp << 6) | (s[*i + k] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		*i += 1;
+		return -1;
+	}
+	*i += len;
+	return (long)cp;
+}
+
 /* Append; past max the rest is dropped at a character boundary. */
 void
 text_buf_add(struct text_buf *b, const char *s, size_t n)

@@ -160,8 +160,11 @@ classify_text(struct ruleset *rs, const struct conf_classify *pol,
 		c->in_jurisdiction = 1;
 		snprintf(c->place, sizeof(c->place), "(local feed)");
 	}
+	/* only patterns whose required literals occur can match */
+	litscan_scan(rs->scan, c->simplified, len, rs->cand);
 	for (i = 0; i < rs->nexcl; i++)
-		if (rules_match(rs, rs->excl[i].re, rs->excl[i].id,
+		if (rs->cand[rs->excl[i].pf] &&
+		    rules_match(rs, rs->excl[i].re, rs->excl[i].id,
 		                c->simplified, len, &s, &e))
 			classify_hit(c->vetoes, &c->nvetoes, CLASSIFY_MAX_HITS,
 			             rs->excl[i].id, c->simplified, s, e, 0, 0);
@@ -169,7 +172,8 @@ classify_text(struct ruleset *rs, const struct conf_classify *pol,
 		const struct rule *r = &rs->rules[i];
 		int vetoed;
 
-		if (!rules_match(rs, r->re, r->id, c->simplified, len, &s, &e))
+		if (!rs->cand[r->pf] ||
+		    !rules_match(rs, r->re, r->id, c->simplified, len, &s, &e))
 			continue;
 		vetoed = r->major && c->nvetoes > 0;
 		classify_hit(c->hits, &c->nhits, CLASSIFY_MAX_HITS, r->id,

@@ -155,57 +155,6 @@ cluster_popcount32(uint32_t x)
 }
 
 /*
- * Decode the code point at s[*i] (n bytes in all) and advance *i.  Returns
- * the code point, or -1 for an invalid, overlong or truncated sequence, in
- * which case one byte is skipped.
- */
-static long
-cluster_utf8(const unsigned char *s, size_t n, size_t *i)
-{
-	unsigned char c = s[*i];
-	unsigned long cp, min;
-	size_t len, k;
-
-	if (c < 0x80) {
-		*i += 1;
-		return c;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-		min = 0x10000;
-	} else {
-		*i += 1;
-		return -1;
-	}
-	if (n - *i < len) {
-		*i += 1;
-		return -1;
-	}
-	for (k = 1; k < len; k++) {
-		if ((s[*i + k] & 0xc0) != 0x80) {
-			*i += 1;
-			return -1;
-		}
-		cp = (cp << 6) | (s[*i + k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-		*i += 1;
-		return -1;
-	}
-	*i += len;
-	return (long)cp;
-}
-
-/*
  * The code point as the fingerprint sees it: 0 if it is dropped
  * (whitespace, controls, punctuation, symbols, digits), else the folded
  * character (ASCII letters lowered, full-width Latin letters to ASCII).
@@ -276,7 +225,6 @@ cluster_bigram(unsigned long a, unsigned long b)
 uint64_t
 cluster_simhash(const char *utf8, size_t len)
 {
-	const unsigned char *s = (const unsigned char *)utf8;
 	int32_t votes[64];
 	unsigned long prev = 0, cp;
 	uint64_t h, out;
@@ -290,7 +238,7 @@ cluster_simhash(const char *utf8, size_t len)
 		len = CLUSTER_TEXT_MAX;
 	memset(votes, 0, sizeof(votes));
 	while (i < len) {
-		c = cluster_utf8(s, len, &i);
+		c = text_utf8_next(utf8, len, &i);
 		if (c < 0)
 			continue;
 		cp = cluster_fold((unsigned long)c);

@@ -220,33 +220,15 @@ struct fig_scan {
 static unsigned
 fig_cp(const char *s, size_t n, size_t i, size_t *len)
 {
-	const unsigned char *u = (const unsigned char *)s + i;
-	size_t left;
+	size_t j = i;
+	long cp;
 
 	*len = 1;
 	if (i >= n)
 		return 0;
-	left = n - i;
-	if (u[0] < 0x80)
-		return u[0];
-	if ((u[0] & 0xe0) == 0xc0 && left >= 2 && (u[1] & 0xc0) == 0x80) {
-		*len = 2;
-		return ((unsigned)(u[0] & 0x1f) << 6) | (u[1] & 0x3f);
-	}
-	if ((u[0] & 0xf0) == 0xe0 && left >= 3 && (u[1] & 0xc0) == 0x80 &&
-	    (u[2] & 0xc0) == 0x80) {
-		*len = 3;
-		return ((unsigned)(u[0] & 0x0f) << 12) |
-		       ((unsigned)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
-	}
-	if ((u[0] & 0xf8) == 0xf0 && left >= 4 && (u[1] & 0xc0) == 0x80 &&
-	    (u[2] & 0xc0) == 0x80 && (u[3] & 0xc0) == 0x80) {
-		*len = 4;
-		return ((unsigned)(u[0] & 0x07) << 18) |
-		       ((unsigned)(u[1] & 0x3f) << 12) |
-		       ((unsigned)(u[2] & 0x3f) << 6) | (u[3] & 0x3f);
-	}
-	return 0xfffd;
+	cp = text_utf8_next(s, n, &j);
+	*len = j - i;
+	return cp < 0 ? 0xfffd : (unsigned)cp;
 }
 
 /* Start of the character before byte i (i > 0). */

@@ -53,11 +53,13 @@ struct rule {
 	int weight;
 	const char *file; /* owned by the ruleset */
 	int line;
+	size_t pf; /* its number in the ruleset's literal scanner */
 };
 struct exclusion {
 	char *id;
 	void *re;
 	char *reason;
+	size_t pf;
 };
 struct ambiguous {
 	char *term;
@@ -85,17 +87,39 @@ struct ruleset {
 	void *cc;   /* opencc_t */
 	void *mctx; /* pcre2_match_context */
 	void *md;   /* pcre2_match_data */
+	struct litscan *scan;
+	unsigned char *cand; /* per pattern: can it match this text */
+	size_t nprefiltered; /* patterns with a literal set */
+	int t2s_skip;        /* texts t2s would not change skip OpenCC */
+	char t2s_why[160];
 	int nojit;
 	uint64_t limit_hits;
 };
 struct ruleset *rules_load(const struct config *, struct config_errors *);
 void rules_free(struct ruleset *);
+void rules_log_summary(const struct ruleset *);
 int rules_match(struct ruleset *, const void *, const char *, const char *,
                 size_t, size_t *, size_t *);
 char *rules_simplify(const struct ruleset *, const char *);
 int rules_jurisdiction(const struct ruleset *, const char *, char *, size_t);
 const struct route *rules_route(const struct ruleset *, const char *);
 int rules_check_config(const char *, int, FILE *, FILE *);
+
+/* literals.c */
+struct litscan;
+int literals_required(const char *, char ***, size_t *);
+void literals_free(char **, size_t);
+struct litscan *litscan_new(void);
+void litscan_free(struct litscan *);
+long litscan_add(struct litscan *, const char *, int *);
+size_t litscan_patterns(const struct litscan *);
+size_t litscan_literals(const struct litscan *);
+void litscan_scan(const struct litscan *, const char *, size_t,
+                  unsigned char *);
+
+/* t2s.c */
+int t2s_table_check(char *, size_t);
+int t2s_needed(const char *, size_t);
 
 /* classify.c */
 enum { CLASS_NONE, CLASS_ORDINARY, CLASS_MAJOR };

@@ -101,11 +101,16 @@ rules_known(struct rules_ctx *rx, const config_setting_t *g, const char *path,
 	}
 }
 
-/* Compile one pattern, JIT if possible; an error names PCRE2's reason. */
+/*
+ * Compile one pattern, JIT if possible, and register its literals with
+ * the scanner (its number in *pf); an error names PCRE2's reason.
+ */
 static pcre2_code *
 rules_compile(struct rules_ctx *rx, const config_setting_t *s, const char *path,
-              const char *pattern)
+              const char *pattern, size_t *pf)
 {
+	long id;
+	int prefiltered;
 	pcre2_code *re;
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
@@ -130,6 +135,14 @@ rules_compile(struct rules_ctx *rx, const config_setting_t *s, const char *path,
 		rx->rs->nojit = 1;
 		log_warnx("pcre2 JIT unavailable, rules run interpreted");
 	}
+	id = litscan_add(rx->rs->scan, pattern, &prefiltered);
+	if (id < 0) {
+		rules_err(rx, s, "%s.pattern: out of memory", path);
+		pcre2_code_free(re);
+		return NULL;
+	}
+	*pf = (size_t)id;
+	rx->rs->nprefiltered += prefiltered;
 	return re;
 }
 
@@ -224,7 +237,7 @@ rules_load_rules(struct rules_ctx *rx, const config_setting_t *list)
 			return;
 		r = &rs->rules[rs->nrules];
 		memset(r, 0, sizeof(*r));
-		r->re = rules_compile(rx, g, path, pat);
+		r->re = rules_compile(rx, g, path, pat, &r->pf);
 		if (r->re == NULL)
 			continue;
 		r->id = strdup(id);
@@ -265,7 +278,7 @@ rules_load_exclusions(struct rules_ctx *rx, const config_setting_t *list)
 		               sizeof(*rs->excl)) == -1)
 			return;
 		e = &rs->excl[rs->nexcl];
-		e->re = rules_compile(rx, g, path, pat);
+		e->re = rules_compile(rx, g, path, pat, &e->pf);
 		if (e->re == NULL)
 			continue;
 		e->id = strdup(id);
@@ -475,6 +488,11 @@ rules_load(const struct config *conf, struct config_errors *errs)
 		return NULL;
 	rx.rs = rs;
 	rx.errs = errs;
+	rs->scan = litscan_new();
+	if (rs->scan == NULL) {
+		free(rs);
+		return NULL;
+	}
 	rs->nfiles = conf->rules.files.n;
 	rs->files = calloc(rs->nfiles + 1, sizeof(*rs->files));
 	for (i = 0; i < conf->rules.files.n && rs->files != NULL; i++) {
@@ -508,18 +526,34 @@ rules_load(const struct config *conf, struct config_errors *errs)
 		                 "cannot open OpenCC's t2s.json: %s",
 		                 opencc_error());
 	}
+	rs->t2s_skip = t2s_table_check(rs->t2s_why, sizeof(rs->t2s_why));
 	rs->mctx = pcre2_match_context_create(NULL);
 	rs->md = pcre2_match_data_create(4, NULL);
+	rs->cand = calloc(litscan_patterns(rs->scan) + 1, 1);
 	if (rs->mctx != NULL) {
 		pcre2_set_match_limit(rs->mctx, RULES_MATCH_LIMIT);
 		pcre2_set_depth_limit(rs->mctx, RULES_DEPTH_LIMIT);
 	}
-	if (errs->n > 0 || rs->mctx == NULL || rs->md == NULL) {
+	if (errs->n > 0 || rs->mctx == NULL || rs->md == NULL ||
+	    rs->cand == NULL) {
 		config_errors_sort(errs);
 		rules_free(rs);
 		return NULL;
 	}
 	return rs;
+}
+
+/* One log line on what was loaded and how much the prefilter covers. */
+void
+rules_log_summary(const struct ruleset *rs)
+{
+	log_info("rules loaded: rules=%zu exclusions=%zu files=%zu "
+	         "prefiltered=%zu/%zu literals=%zu jit=%s t2s_skip=%s "
+	         "t2s_table=\"%s\"",
+	         rs->nrules, rs->nexcl, rs->nfiles, rs->nprefiltered,
+	         litscan_patterns(rs->scan), litscan_literals(rs->scan),
+	         rs->nojit ? "no" : "yes", rs->t2s_skip ? "yes" : "no",
+	         rs->t2s_why);
 }
 
 void
@@ -568,6 +602,8 @@ rules_free(struct ruleset *rs)
 		opencc_close(rs->cc);
 	pcre2_match_context_free(rs->mctx);
 	pcre2_match_data_free(rs->md);
+	litscan_free(rs->scan);
+	free(rs->cand);
 	free(rs);
 }
 
@@ -609,7 +645,7 @@ rules_simplify(const struct ruleset *rs, const char *text)
 {
 	char *s, *out;
 
-	if (rs->cc == NULL)
+	if (rs->cc == NULL || (rs->t2s_skip && !t2s_needed(text, strlen(text))))
 		return strdup(text);
 	s = opencc_convert_utf8(rs->cc, text, strlen(text));
 	if (s == NULL)

@@ -290,6 +290,7 @@ daemon_reload(struct daemon *d)
 	d->reloads++;
 	log_notice("configuration reloaded: file=%s feeds=%zu", d->conf_path,
 	           nc->feeds.n);
+	rules_log_summary(d->rules);
 	daemon_notify_status(d, "READY=1\n");
 }
 
@@ -532,6 +533,7 @@ main(int argc, char **argv)
 		           "time_scale=%g zone=%s",
 		           YQ_VERSION, d.conf_path, now, clock_scale(),
 		           d.conf->clock.zone);
+		rules_log_summary(d.rules);
 	}
 	daemon_start(&d);
 	daemon_notify_status(&d, "READY=1\n");
