@@ -71,6 +71,7 @@ void incidentstore_bind(struct incidentstore *, struct incidents *);
 void incidentstore_hooks(struct incidentstore *, struct incidents_hooks *);
 void incidentstore_link_up(struct incidentstore *);
 void incidentstore_poke(struct incidentstore *);
+void incidentstore_flush(struct incidentstore *);
 int64_t incidentstore_alerts(const struct incidentstore *);
 void incidentstore_free(struct incidentstore *);
 

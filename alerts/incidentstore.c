@@ -18,20 +18,41 @@
 #define ISTORE_ARG_MAX   4096      /* bytes per stored string */
 #define ISTORE_HELD_MAX  10000     /* alerts kept while Redis is away */
 
-/* ARGV: prefix, key, incident, milestone, next_stage, state, now, stage,
- * due_at, class, title, departments.  1 if recorded, 0 if it was. */
+/*
+ * Record a batch of alerts.  ARGV: prefix, then ISTORE_ALERT_FIELDS per
+ * alert: key, incident, milestone, next_stage, state, now, stage, due_at,
+ * class, title, departments.  Per alert 1 if recorded, 0 if it already
+ * was (the key is claimed first, so a replay records nothing twice).
+ */
+#define ISTORE_ALERT_FIELDS 11
+#define ISTORE_BATCH_MAX    256 /* alerts per script call */
 static const char istore_alert_script[] =
-    "if not redis.call('SET', ARGV[1] .. ':alert:' .. ARGV[2], ARGV[7],\n"
-    "    'NX', 'EX', " ISTORE_ALERT_TTL ") then return 0 end\n"
-    "redis.call('XADD', ARGV[1] .. ':alerts', 'MAXLEN', '~', '1000000', '*',\n"
-    "  'key', ARGV[2],\n"
-    "  'incident', ARGV[3], 'milestone', ARGV[4], 'stage', ARGV[8],\n"
-    "  'due_at', ARGV[9], 'recorded_at', ARGV[7], 'class', ARGV[10],\n"
-    "  'title', ARGV[11], 'departments', ARGV[12])\n"
-    "redis.call('HSET', ARGV[1] .. ':incident:' .. ARGV[3],\n"
-    "  'ms.' .. ARGV[4] .. '.next_stage', ARGV[5],\n"
-    "  'ms.' .. ARGV[4] .. '.state', ARGV[6])\n"
-    "return 1\n";
+    "local p, out = ARGV[1], {}\n"
+    "for i = 2, #ARGV, 11 do\n"
+    "  local key, inc, ms = ARGV[i], ARGV[i + 1], ARGV[i + 2]\n"
+    "  if redis.call('SET', p .. ':alert:' .. key, ARGV[i + 5], 'NX',\n"
+    "      'EX', " ISTORE_ALERT_TTL ") then\n"
+    "    redis.call('XADD', p .. ':alerts', 'MAXLEN', '~', '1000000', '*',\n"
+    "      'key', key, 'incident', inc, 'milestone', ms,\n"
+    "      'stage', ARGV[i + 6], 'due_at', ARGV[i + 7],\n"
+    "      'recorded_at', ARGV[i + 5], 'class', ARGV[i + 8],\n"
+    "      'title', ARGV[i + 9], 'departments', ARGV[i + 10])\n"
+    "    redis.call('HSET', p .. ':incident:' .. inc,\n"
+    "      'ms.' .. ms .. '.next_stage', ARGV[i + 3],\n"
+    "      'ms.' .. ms .. '.state', ARGV[i + 4])\n"
+    "    out[#out + 1] = 1\n"
+    "  else\n"
+    "    out[#out + 1] = 0\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+/* Alerts on their way to Redis: "EVAL script 0 prefix" + the fields. */
+struct istore_batch {
+	struct incidentstore *st;
+	struct store_args a;
+	size_t n; /* alerts in it */
+};
 
 struct incidentstore {
 	struct store *store;
@@ -46,8 +67,11 @@ struct incidentstore {
 	int64_t duplicates; /* alerts already recorded (idempotency) */
 	istore_ready_cb ready_cb;
 	void *ready_arg;
-	struct store_args *held[ISTORE_HELD_MAX]; /* alerts Redis missed */
-	size_t nheld;
+	struct istore_batch *batch; /* being filled this loop iteration */
+	struct event *flush_ev;     /* sends it after the current callback */
+	char sha[41];               /* of the script, once Redis has it */
+	struct istore_batch **held; /* batches Redis missed, in order */
+	size_t nheld, heldalerts;
 	int64_t dropped;
 };
 
@@ -204,86 +228,212 @@ istore_item_cb(const struct incident *inc, const struct item_in *it,
 	free(s);
 }
 
-static void
-istore_alert_reply(redisReply *r, void *arg)
-{
-	struct incidentstore *st = arg;
+static void istore_batch_send(struct istore_batch *);
 
-	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
-		log_err("cannot record an alert: %s",
-		        r == NULL ? "redis link lost" : r->str);
+static void
+istore_batch_free(struct istore_batch *b)
+{
+	if (b == NULL)
 		return;
-	}
-	if (r->type == REDIS_REPLY_STATUS)
-		return; /* QUEUED inside a MULTI: EXEC carries the result */
-	if (r->type == REDIS_REPLY_INTEGER && r->integer == 1)
-		st->recorded++;
-	else
-		st->duplicates++;
+	store_args_clear(&b->a);
+	free(b);
 }
 
-/* incidents hook: record one stage, once (the key is claimed first). */
+/* Keep a batch until the link returns (the keys make a resend safe). */
+static void
+istore_hold(struct incidentstore *st, struct istore_batch *b)
+{
+	struct istore_batch **nh;
+
+	if (st->heldalerts + b->n > ISTORE_HELD_MAX ||
+	    (nh = realloc(st->held, (st->nheld + 1) * sizeof(*nh))) == NULL) {
+		st->dropped += (int64_t)b->n;
+		log_err("alerts NOT recorded, redis away and the queue full: "
+		        "count=%zu first=%s dropped=%lld",
+		        b->n, b->a.n > 4 ? b->a.v[4] : "-",
+		        (long long)st->dropped);
+		istore_batch_free(b);
+		return;
+	}
+	st->held = nh;
+	st->held[st->nheld++] = b;
+	st->heldalerts += b->n;
+	log_warnx("alerts held until redis returns: count=%zu first=%s "
+	          "held=%zu",
+	          b->n, b->a.n > 4 ? b->a.v[4] : "-", st->heldalerts);
+}
+
+/* Redis's answer to a batch: one 0/1 per alert. */
+static void
+istore_batch_reply(redisReply *r, void *arg)
+{
+	struct istore_batch *b = arg;
+	struct incidentstore *st = b->st;
+	size_t i;
+
+	if (r == NULL) { /* the link went down with it in flight */
+		istore_hold(st, b);
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR &&
+	    strncmp(r->str, "NOSCRIPT", 8) == 0) {
+		st->sha[0] = '\0'; /* script cache flushed: send the text */
+		istore_batch_send(b);
+		return;
+	}
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != b->n) {
+		log_err("cannot record alerts: count=%zu first=%s error=\"%s\"",
+		        b->n, b->a.n > 4 ? b->a.v[4] : "-",
+		        r->type == REDIS_REPLY_ERROR ? r->str
+		                                     : "unexpected reply");
+		istore_batch_free(b);
+		return;
+	}
+	for (i = 0; i < r->elements; i++) {
+		if (r->element[i]->type == REDIS_REPLY_INTEGER &&
+		    r->element[i]->integer == 1)
+			st->recorded++;
+		else
+			st->duplicates++;
+	}
+	istore_batch_free(b);
+}
+
+/* Send a batch by its script's SHA if Redis has it, else with the text. */
+static void
+istore_batch_send(struct istore_batch *b)
+{
+	struct incidentstore *st = b->st;
+	char *cmd = b->a.v[0], *script = b->a.v[1];
+	size_t cmdlen = b->a.len[0], scriptlen = b->a.len[1];
+	int rc;
+
+	if (store_state(st->store, NULL) != STORE_UP) {
+		istore_hold(st, b);
+		return;
+	}
+	if (st->sha[0] != '\0') {
+		b->a.v[0] = (char *)"EVALSHA";
+		b->a.len[0] = 7;
+		b->a.v[1] = st->sha;
+		b->a.len[1] = strlen(st->sha);
+	}
+	rc = store_args_send(st->store, &b->a, istore_batch_reply, b);
+	b->a.v[0] = cmd;
+	b->a.len[0] = cmdlen;
+	b->a.v[1] = script;
+	b->a.len[1] = scriptlen;
+	if (rc == -1)
+		istore_hold(st, b);
+}
+
+/* Send the batch being filled, if any. */
+void
+incidentstore_flush(struct incidentstore *st)
+{
+	struct istore_batch *b = st->batch;
+
+	st->batch = NULL;
+	if (b != NULL)
+		istore_batch_send(b);
+}
+
+static void
+istore_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	incidentstore_flush(arg);
+}
+
+/* A new, empty batch: the command, the script and the prefix. */
+static struct istore_batch *
+istore_batch_new(struct incidentstore *st)
+{
+	struct istore_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->st = st;
+	store_args_add(&b->a, "EVAL", ISTORE_ARG_MAX);
+	store_args_add(&b->a, istore_alert_script, sizeof(istore_alert_script));
+	store_args_add(&b->a, "0", ISTORE_ARG_MAX);
+	store_args_add(&b->a, store_prefix(st->store), ISTORE_ARG_MAX);
+	return b;
+}
+
+/*
+ * incidents hook: record one stage, once.  Stages popped in one pass of
+ * the deadline timer go to Redis together, in order, in one script call
+ * sent right after the pass.
+ */
 static void
 istore_alert_cb(const struct incident *inc, int k, int stage,
                 const char *stage_name, int64_t due_at, int64_t now, void *arg)
 {
 	struct incidentstore *st = arg;
-	struct store_args a = {0};
+	struct istore_batch *b;
 	char key[128];
 
 	(void)stage;
-	snprintf(key, sizeof(key), "%llu:%s:%s", (unsigned long long)inc->id,
-	         milestone_name(k), stage_name);
-	store_args_add(&a, "EVAL", ISTORE_ARG_MAX);
-	store_args_add(&a, istore_alert_script, ISTORE_ARG_MAX);
-	store_args_add(&a, "0", ISTORE_ARG_MAX);
-	store_args_add(&a, store_prefix(st->store), ISTORE_ARG_MAX);
-	store_args_add(&a, key, ISTORE_ARG_MAX);
-	store_args_addf(&a, "%llu", (long long)inc->id);
-	store_args_add(&a, milestone_name(k), ISTORE_ARG_MAX);
-	store_args_addf(&a, "%lld", (long long)inc->ms[k].next_stage);
-	store_args_add(&a, istore_ms_state[inc->ms[k].state], ISTORE_ARG_MAX);
-	store_args_addf(&a, "%lld", (long long)now);
-	store_args_add(&a, stage_name, ISTORE_ARG_MAX);
-	store_args_addf(&a, "%lld", (long long)due_at);
-	store_args_add(&a, class_name(inc->cls), ISTORE_ARG_MAX);
-	store_args_add(&a, inc->title, ISTORE_ARG_MAX);
-	store_args_add(&a, inc->departments, ISTORE_ARG_MAX);
-	if (store_state(st->store, NULL) == STORE_UP) {
-		istore_send(st, &a, istore_alert_reply, st);
-		return;
-	}
-	/* Redis is away: keep the record (the idempotency key makes a
-	 * replay safe) and send it when the link returns. */
-	if (st->nheld < ISTORE_HELD_MAX) {
-		st->held[st->nheld] = malloc(sizeof(a));
-		if (st->held[st->nheld] != NULL) {
-			*st->held[st->nheld++] = a;
-			log_warnx(
-			    "alert held until redis returns: key=%s held=%zu",
-			    key, st->nheld);
+	if (st->batch == NULL) {
+		st->batch = istore_batch_new(st);
+		if (st->batch == NULL) {
+			st->dropped++;
+			log_err("alert NOT recorded, out of memory");
 			return;
 		}
+		if (st->flush_ev != NULL)
+			event_active(st->flush_ev, EV_TIMEOUT, 0);
 	}
-	st->dropped++;
-	log_err("alert NOT recorded, redis away and the queue full: key=%s",
-	        key);
-	store_args_clear(&a);
+	b = st->batch;
+	snprintf(key, sizeof(key), "%llu:%s:%s", (unsigned long long)inc->id,
+	         milestone_name(k), stage_name);
+	store_args_add(&b->a, key, ISTORE_ARG_MAX);
+	store_args_addf(&b->a, "%llu", (long long)inc->id);
+	store_args_add(&b->a, milestone_name(k), ISTORE_ARG_MAX);
+	store_args_addf(&b->a, "%lld", (long long)inc->ms[k].next_stage);
+	store_args_add(&b->a, istore_ms_state[inc->ms[k].state],
+	               ISTORE_ARG_MAX);
+	store_args_addf(&b->a, "%lld", (long long)now);
+	store_args_add(&b->a, stage_name, ISTORE_ARG_MAX);
+	store_args_addf(&b->a, "%lld", (long long)due_at);
+	store_args_add(&b->a, class_name(inc->cls), ISTORE_ARG_MAX);
+	store_args_add(&b->a, inc->title, ISTORE_ARG_MAX);
+	store_args_add(&b->a, inc->departments, ISTORE_ARG_MAX);
+	b->n++;
+	if (b->n >= ISTORE_BATCH_MAX || st->flush_ev == NULL)
+		incidentstore_flush(st);
 }
 
-/* The link is back: send what was held, in order. */
+/* The script's SHA, once Redis has loaded it. */
 static void
-istore_flush(struct incidentstore *st)
+istore_script_cb(redisReply *r, void *arg)
 {
-	size_t i;
+	struct incidentstore *st = arg;
 
-	for (i = 0; i < st->nheld; i++) {
-		istore_send(st, st->held[i], istore_alert_reply, st);
-		free(st->held[i]);
-	}
-	if (st->nheld > 0)
-		log_notice("held alerts sent to redis: count=%zu", st->nheld);
+	if (r != NULL && r->type == REDIS_REPLY_STRING && r->len == 40)
+		memcpy(st->sha, r->str, 41);
+}
+
+/* The link is back: load the script, send what was held, in order. */
+static void
+istore_unhold(struct incidentstore *st)
+{
+	struct istore_batch **held = st->held;
+	size_t i, n = st->nheld, alerts = st->heldalerts;
+
+	st->sha[0] = '\0';
+	store_command(st->store, istore_script_cb, st, "SCRIPT LOAD %s",
+	              istore_alert_script);
+	st->held = NULL;
 	st->nheld = 0;
+	st->heldalerts = 0;
+	for (i = 0; i < n; i++)
+		istore_batch_send(held[i]);
+	free(held);
+	if (n > 0)
+		log_notice("held alerts sent to redis: count=%zu", alerts);
 }
 
 static void istore_read(struct incidentstore *);
@@ -394,86 +544,110 @@ incidentstore_poke(struct incidentstore *st)
 	istore_read(st);
 }
 
-/* Back from HGETALL: one stored incident into the engine. */
+/* One "ms.NAME.FIELD" of a stored incident. */
+static void
+istore_load_ms(struct incident *inc, const char *f, const char *v)
+{
+	struct milestone *ms = NULL;
+	const char *dot = strchr(f, '.');
+	int k;
+
+	if (dot == NULL)
+		return;
+	for (k = 0; k < MS_COUNT && ms == NULL; k++)
+		if (strncmp(f, milestone_name(k), (size_t)(dot - f)) == 0 &&
+		    milestone_name(k)[dot - f] == '\0')
+			ms = &inc->ms[k];
+	if (ms == NULL)
+		return;
+	ms->active = 1;
+	f = dot + 1;
+	if (strcmp(f, "start") == 0)
+		ms->start = istore_num(v);
+	else if (strcmp(f, "due") == 0)
+		ms->due = istore_num(v);
+	else if (strcmp(f, "state") == 0)
+		ms->state = istore_index(istore_ms_state, 4, v);
+	else if (strcmp(f, "next_stage") == 0)
+		ms->next_stage = (int)istore_num(v);
+}
+
+/* One field of a stored incident (unknown fields are ignored). */
+static void
+istore_load_field(struct incident *inc, const char *f, const char *v)
+{
+	int k;
+
+	if (strncmp(f, "ms.", 3) == 0)
+		istore_load_ms(inc, f + 3, v);
+	else if (strcmp(f, "id") == 0)
+		inc->id = strtoull(v, NULL, 10);
+	else if (strcmp(f, "state") == 0)
+		inc->state = istore_index(istore_state, 4, v);
+	else if (strcmp(f, "class") == 0)
+		inc->cls =
+		    strcmp(v, "major") == 0 ? CLASS_MAJOR : CLASS_ORDINARY;
+	else if (strcmp(f, "grade") == 0) {
+		for (k = GRADE_UNKNOWN; k <= GRADE_I; k++)
+			if (strcmp(grade_name(k), v) == 0)
+				inc->grade = k;
+	} else if (strcmp(f, "title") == 0)
+		snprintf(inc->title, sizeof(inc->title), "%s", v);
+	else if (strcmp(f, "category") == 0)
+		snprintf(inc->category, sizeof(inc->category), "%s", v);
+	else if (strcmp(f, "place") == 0)
+		snprintf(inc->place, sizeof(inc->place), "%s", v);
+	else if (strcmp(f, "departments") == 0)
+		snprintf(inc->departments, sizeof(inc->departments), "%s", v);
+	else if (strcmp(f, "simhash") == 0)
+		inc->simhash = strtoull(v, NULL, 16);
+	else if (strcmp(f, "key") == 0)
+		snprintf(inc->key, sizeof(inc->key), "%s", v);
+	else if (strcmp(f, "first_seen") == 0)
+		inc->first_seen = istore_num(v);
+	else if (strcmp(f, "clock_start") == 0)
+		inc->clock_start = istore_num(v);
+	else if (strcmp(f, "updated") == 0)
+		inc->updated = istore_num(v);
+	else if (strcmp(f, "items") == 0)
+		inc->nitems = (int)istore_num(v);
+	else if (strcmp(f, "deaths") == 0)
+		inc->fig.deaths = istore_num(v);
+	else if (strcmp(f, "missing") == 0)
+		inc->fig.missing = istore_num(v);
+	else if (strcmp(f, "trapped") == 0)
+		inc->fig.trapped = istore_num(v);
+	else if (strcmp(f, "injured") == 0)
+		inc->fig.injured = istore_num(v);
+	else if (strcmp(f, "loss_yuan") == 0)
+		inc->fig.loss_yuan = istore_num(v);
+}
+
+/*
+ * Back from HGETALL: one stored incident into the engine.  The reply is
+ * outside input: anything but string pairs is skipped, with a log line.
+ */
 static void
 istore_load_cb(redisReply *r, void *arg)
 {
 	struct incidentstore *st = arg;
 	struct incident inc;
-	char name[64];
 	size_t i;
-	int k;
 
 	memset(&inc, 0, sizeof(inc));
 	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
 		for (i = 0; i + 1 < r->elements; i += 2) {
-			const char *f = r->element[i]->str;
-			const char *v = r->element[i + 1]->str;
+			const redisReply *f = r->element[i];
+			const redisReply *v = r->element[i + 1];
 
-			if (strcmp(f, "id") == 0)
-				inc.id = strtoull(v, NULL, 10);
-			else if (strcmp(f, "state") == 0)
-				inc.state = istore_index(istore_state, 4, v);
-			else if (strcmp(f, "class") == 0)
-				inc.cls = strcmp(v, "major") == 0
-				              ? CLASS_MAJOR
-				              : CLASS_ORDINARY;
-			else if (strcmp(f, "grade") == 0) {
-				for (k = GRADE_UNKNOWN; k <= GRADE_I; k++)
-					if (strcmp(grade_name(k), v) == 0)
-						inc.grade = k;
-			} else if (strcmp(f, "title") == 0)
-				snprintf(inc.title, sizeof(inc.title), "%s", v);
-			else if (strcmp(f, "category") == 0)
-				snprintf(inc.category, sizeof(inc.category),
-				         "%s", v);
-			else if (strcmp(f, "place") == 0)
-				snprintf(inc.place, sizeof(inc.place), "%s", v);
-			else if (strcmp(f, "departments") == 0)
-				snprintf(inc.departments,
-				         sizeof(inc.departments), "%s", v);
-			else if (strcmp(f, "simhash") == 0)
-				inc.simhash = strtoull(v, NULL, 16);
-			else if (strcmp(f, "key") == 0)
-				snprintf(inc.key, sizeof(inc.key), "%s", v);
-			else if (strcmp(f, "first_seen") == 0)
-				inc.first_seen = istore_num(v);
-			else if (strcmp(f, "clock_start") == 0)
-				inc.clock_start = istore_num(v);
-			else if (strcmp(f, "updated") == 0)
-				inc.updated = istore_num(v);
-			else if (strcmp(f, "items") == 0)
-				inc.nitems = (int)istore_num(v);
-			else if (strcmp(f, "deaths") == 0)
-				inc.fig.deaths = istore_num(v);
-			else if (strcmp(f, "missing") == 0)
-				inc.fig.missing = istore_num(v);
-			else if (strcmp(f, "trapped") == 0)
-				inc.fig.trapped = istore_num(v);
-			else if (strcmp(f, "injured") == 0)
-				inc.fig.injured = istore_num(v);
-			else if (strcmp(f, "loss_yuan") == 0)
-				inc.fig.loss_yuan = istore_num(v);
-			for (k = 0; k < MS_COUNT; k++) {
-				struct milestone *ms = &inc.ms[k];
-				const char *m = milestone_name(k);
-
-				snprintf(name, sizeof(name), "ms.%s.", m);
-				if (strncmp(f, name, strlen(name)) != 0)
-					continue;
-				ms->active = 1;
-				f += strlen(name);
-				if (strcmp(f, "start") == 0)
-					ms->start = istore_num(v);
-				else if (strcmp(f, "due") == 0)
-					ms->due = istore_num(v);
-				else if (strcmp(f, "state") == 0)
-					ms->state =
-					    istore_index(istore_ms_state, 4, v);
-				else if (strcmp(f, "next_stage") == 0)
-					ms->next_stage = (int)istore_num(v);
-				break;
+			if (f->type != REDIS_REPLY_STRING ||
+			    v->type != REDIS_REPLY_STRING) {
+				log_warnx("stored incident: field %zu is not a "
+				          "string, skipped",
+				          i / 2);
+				continue;
 			}
+			istore_load_field(&inc, f->str, v->str);
 		}
 		if (inc.id != 0)
 			incidents_restore(st->incidents, &inc);
@@ -540,7 +714,7 @@ istore_offset_cb(redisReply *r, void *arg)
 void
 incidentstore_link_up(struct incidentstore *st)
 {
-	istore_flush(st);
+	istore_unhold(st);
 	if (st->ready) {
 		istore_read(st);
 		return;
@@ -562,6 +736,7 @@ incidentstore_new(struct store *store, istore_ready_cb cb, void *arg)
 	st->ready_cb = cb;
 	st->ready_arg = arg;
 	snprintf(st->offset, sizeof(st->offset), "0-0");
+	st->flush_ev = event_new(store_base(store), -1, 0, istore_flush_cb, st);
 	return st;
 }
 
@@ -594,9 +769,11 @@ incidentstore_free(struct incidentstore *st)
 
 	if (st == NULL)
 		return;
-	for (i = 0; i < st->nheld; i++) {
-		store_args_clear(st->held[i]);
-		free(st->held[i]);
-	}
+	for (i = 0; i < st->nheld; i++)
+		istore_batch_free(st->held[i]);
+	free(st->held);
+	istore_batch_free(st->batch);
+	if (st->flush_ev != NULL)
+		event_free(st->flush_ev);
 	free(st);
 }

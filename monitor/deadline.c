@@ -140,7 +140,10 @@ deadline_add(struct deadline_queue *q, const struct deadline_entry *e)
 	}
 	q->heap[q->n] = *e;
 	deadline_up(q, q->n++);
-	deadline_arm(q);
+	/* the timer moves only if the new entry became the head */
+	if (!deadline_before(&q->heap[0], e) &&
+	    !deadline_before(e, &q->heap[0]))
+		deadline_arm(q);
 	return 0;
 }
 

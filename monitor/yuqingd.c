@@ -224,6 +224,7 @@ daemon_stop(struct daemon *d, const char *why)
 	           store_pending(d->store));
 	httpd_stop_accepting(d->httpd);
 	feeds_stop(d->feeds);
+	incidentstore_flush(d->istore); /* alerts of this loop iteration */
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
 	store_command_final(d->store, NULL, NULL,
 	                    "HSET %s:daemon stopped_at %s",

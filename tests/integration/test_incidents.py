@@ -5,9 +5,10 @@ publish a mine gas explosion in 九龙岗镇 whose toll rises in a later item
 from another outlet, wage arrears at a 洛河镇 site, a drill that must not
 count and a story from 西宁市大通县 outside the district.  Every alert in
 Redis must be one the schedule says is due, at its monitored time, and
-every stage due must be there exactly once.  A second test kills the
-daemon with SIGKILL mid-run and checks that stages due while it was down
-are recorded once, only the most severe per milestone, and nothing twice."""
+every stage due must be there exactly once.  Other tests kill the
+daemon with SIGKILL mid-run (once, then at several points) and check that
+stages due while it was down are recorded once, only the most severe per
+milestone, and nothing twice."""
 
 import datetime
 import os
@@ -70,7 +71,12 @@ def schedule(milestone, start, until):
     due = start + window
     out = []
     for w in warns:
-        name = "warn-%dh" % (w // H) if w % H == 0 else "warn-%dm" % (w // M)
+        if w % (24 * H) == 0:
+            name = "warn-%dd" % (w // (24 * H))
+        elif w % H == 0:
+            name = "warn-%dh" % (w // H)
+        else:
+            name = "warn-%dm" % (w // M)
         out.append((name, due - w))
     out.append(("breach", due))
     k = 1
@@ -199,6 +205,102 @@ class IncidentTest(LoopbackTest):
         d3.stop()
         later = [a["key"] for a in self.stream("alerts")[n:]]
         self.assertTrue(all(":presser:" in k or ":overdue-" in k for k in later), later)
+
+    def run_until(self, d, until, status=200):
+        """Let d run to monitored time until (ms), as its /healthz says;
+        returns the monitored time it last reported."""
+        while True:
+            got, h = d.healthz()
+            self.assertEqual(got, status, d.log())
+            now = ms(datetime.datetime.fromisoformat(h["now"]))
+            if now >= until:
+                return now
+            time.sleep(min(0.1, max(0.002, (until - now) / 3600.0 / 1000 / 2)))
+
+    def test_kill9_at_several_points(self):
+        """Four SIGKILLs and restarts hours later, then a normal stop.  The
+        kills fall between due stages and the restarts just after one, so
+        which interval holds each stage is not a matter of timing.  The
+        stream must hold every stage due while a daemon was up, once; for
+        each milestone with stages due while none was, exactly the most
+        severe (latest) of them; and nothing else."""
+        self.http.route("/local.xml", Response(body=rss([MINE, WAGE])))
+        self.http.route("/social.xml", Response(body=rss([])))
+        day = datetime.timedelta(days=1)
+
+        def at(h, m, d=0):
+            return ms(T0.replace(hour=h, minute=m) + d * day)
+
+        # (restart at, kill at); the last one is stopped with SIGTERM
+        plan = [(at(8, 0), at(11, 10)), (at(12, 12), at(13, 25)),
+                (at(15, 12), at(15, 55)), (at(3, 42, 1), at(5, 55, 1)),
+                (at(7, 42, 1), at(8, 55, 1))]
+        ups = []
+        for i, (start, kill) in enumerate(plan):
+            when = datetime.datetime.fromtimestamp(start / 1000, TZ)
+            d = self.start(when).start()
+            if i == 0:
+                wait_for(lambda: len(self.incidents()) == 2, 10, "two incidents")
+            end = self.run_until(d, kill)
+            d.stop(sig=signal.SIGKILL if i < len(plan) - 1 else signal.SIGTERM)
+            ups.append((start, end))
+        incs = {v["title"]: v for v in self.incidents().values()}
+        mine, wage = incs[MINE[1]], incs[WAGE[1]]
+        final = ups[-1][1]
+        want = set()
+        for inc, m in ((mine, "release"), (mine, "presser"), (wage, "response")):
+            stages = schedule(m, int(inc["clock_start"]), final)
+            for name, due in stages:
+                # no stage within 10 monitored minutes of a kill or restart
+                for a, b in ups:
+                    self.assertFalse(abs(due - a) < 2 * M and due < a or
+                                     abs(due - b) < 10 * M,
+                                     "%s %s too close to a boundary" % (m, name))
+                if any(a <= due < b for a, b in ups):
+                    want.add("%s:%s:%s" % (inc["id"], m, name))
+            for (_, down), (up, _) in zip(ups, ups[1:]):
+                missed = [n for n, due in stages if down <= due < up]
+                if missed:
+                    want.add("%s:%s:%s" % (inc["id"], m, missed[-1]))
+        keys = [a["key"] for a in self.stream("alerts")]
+        self.assertEqual(len(keys), len(set(keys)), "an alert recorded twice")
+        self.assertEqual(sorted(set(keys) - want), [], "not on the schedule")
+        self.assertEqual(sorted(want - set(keys)), [], "missing")
+        # the catch-ups this plan makes: one each, the most severe
+        self.assertIn(mine["id"] + ":release:warn-30m", keys)
+        self.assertNotIn(mine["id"] + ":release:warn-1h", keys)
+        self.assertIn(mine["id"] + ":presser:breach", keys)
+        self.assertNotIn(mine["id"] + ":presser:warn-1h", keys)
+        self.assertIn(wage["id"] + ":response:warn-1d", keys)
+
+    def test_stages_due_while_redis_is_down(self):
+        """Redis killed across two due stages while the daemon runs: both
+        are held and recorded, once each and in order, when Redis is back;
+        then Redis forgets the alert script (SCRIPT FLUSH) and the next
+        stage is still recorded."""
+        from yqfix import RedisServer
+        self.redis.stop()
+        self.redis = RedisServer(persist=True).start()
+        self.http.route("/local.xml", Response(body=rss([MINE])))
+        self.http.route("/social.xml", Response(body=rss([])))
+        d = self.start(T0).start()
+        try:
+            wait_for(lambda: len(self.incidents()) == 1, 10, "the incident")
+            self.run_until(d, ms(T0.replace(hour=10, minute=20)))
+            self.redis.kill()
+            # warn-2h (10:40) and warn-1h (11:40) come due meanwhile
+            self.run_until(d, ms(T0.replace(hour=11, minute=50)), status=503)
+            self.redis.restart()
+            wait_for(lambda: len(self.stream("alerts")) >= 2, 10, "held alerts")
+            self.redis.command("SCRIPT", "FLUSH")
+            self.run_until(d, ms(T0.replace(hour=12, minute=25)))  # warn-30m
+            wait_for(lambda: len(self.stream("alerts")) >= 3, 5, "warn-30m")
+        finally:
+            d.stop()
+        self.assertEqual(d.returncode, 0, d.log())
+        stages = [a["stage"] for a in self.stream("alerts")]
+        self.assertEqual(stages, ["warn-2h", "warn-1h", "warn-30m"], stages)
+        self.assertIn("alerts held until redis returns", d.log())
 
 
 if __name__ == "__main__":
