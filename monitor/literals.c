@@ -733,6 +733,8 @@ litscan_scan(const struct litscan *ls, const char *text, size_t len,
 	size_t i;
 	int k;
 
+	if (ls->npatterns == 0)
+		return; /* no rules at all (and ls->always is NULL) */
 	memcpy(cand, ls->always, ls->npatterns);
 	for (i = 0; i < len; i++) {
 		if ((s[i] & 0xc0) == 0x80)

@@ -112,6 +112,9 @@ test_scan(void **state)
 
 	(void)state;
 	assert_non_null(ls);
+	/* no patterns (a configuration without rules): nothing to mark */
+	litscan_scan(ls, "瓦斯", strlen("瓦斯"), cand);
+	assert_int_equal(litscan_patterns(ls), 0);
 	assert_int_equal(litscan_add(ls, "瓦斯(爆炸|突出)", &pre), 0);
 	assert_int_equal(pre, 1);
 	assert_int_equal(litscan_add(ls, "(a+)+$", &pre), 1);
