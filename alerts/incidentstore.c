@@ -8,15 +8,17 @@
  * milestone's next stage together.  On start, open incidents are read
  * back and their deadlines rebuilt before the stream is read again.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alerts/alerts.h"
 
-#define ISTORE_BATCH     "100"
-#define ISTORE_ALERT_TTL "2592000" /* 30 days: longer than any window */
-#define ISTORE_ARG_MAX   4096      /* bytes per stored string */
-#define ISTORE_HELD_MAX  10000     /* alerts kept while Redis is away */
+#define ISTORE_BATCH          "100"
+#define ISTORE_ALERT_TTL      "2592000" /* 30 days: longer than any window */
+#define ISTORE_ARG_MAX        4096      /* bytes per stored string */
+#define ISTORE_HELD_MAX       10000     /* alerts kept while Redis is away */
+#define ISTORE_RESTORE_WINDOW 512       /* incident reads in flight */
 
 /*
  * Record a batch of alerts.  ARGV: prefix, then ISTORE_ALERT_FIELDS per
@@ -57,11 +59,14 @@ struct istore_batch {
 struct incidentstore {
 	struct store *store;
 	struct incidents *incidents;
-	char offset[64]; /* last stream id processed */
-	int reading;     /* an XREAD is in flight */
-	int again;       /* more may be waiting */
-	int ready;       /* restored: the stream may be read */
-	int restoring;
+	char offset[64];       /* last stream id processed */
+	int reading;           /* an XREAD is in flight */
+	int again;             /* more may be waiting */
+	int ready;             /* restored: the stream may be read */
+	int restoring;         /* a restore runs (or was cut by the link) */
+	int restore_lost;      /* the link dropped during it: start again */
+	uint64_t *restore_ids; /* the open set, read in windows */
+	size_t nrestore, restore_next, restore_inflight;
 
 	int64_t recorded;   /* alerts recorded by us */
 	int64_t duplicates; /* alerts already recorded (idempotency) */
@@ -74,6 +79,8 @@ struct incidentstore {
 	size_t nheld, heldalerts;
 	int64_t dropped;
 };
+
+static int64_t istore_num(const char *);
 
 static const char *const istore_ms_state[] = {"pending", "met", "breached",
                                               "met_late"};
@@ -100,69 +107,174 @@ istore_send(struct incidentstore *st, struct store_args *a, store_reply_cb cb,
 	store_args_clear(a);
 }
 
-/* The incident as hash fields: one table for writing and reading back. */
+/*
+ * The incident as hash fields: one table for writing (HSET) and reading
+ * back (HMGET, positional), then ISTORE_MS_FIELDS per milestone.
+ */
+enum istore_kind {
+	ISTORE_U64,
+	ISTORE_HEX,
+	ISTORE_I64,
+	ISTORE_INT,
+	ISTORE_STR,
+	ISTORE_STATE,
+	ISTORE_CLASS,
+	ISTORE_GRADE,
+	ISTORE_MS_STATE
+};
+#define ISTORE_F(name, kind, member)                                           \
+	{                                                                      \
+		name, kind, offsetof(struct incident, member),                 \
+		    sizeof(((struct incident *)0)->member)                     \
+	}
+static const struct istore_field {
+	const char *name;
+	enum istore_kind kind;
+	size_t off, size;
+} istore_tab[] = {
+    ISTORE_F("id", ISTORE_U64, id),
+    ISTORE_F("state", ISTORE_STATE, state),
+    ISTORE_F("class", ISTORE_CLASS, cls),
+    ISTORE_F("grade", ISTORE_GRADE, grade),
+    ISTORE_F("title", ISTORE_STR, title),
+    ISTORE_F("category", ISTORE_STR, category),
+    ISTORE_F("place", ISTORE_STR, place),
+    ISTORE_F("departments", ISTORE_STR, departments),
+    ISTORE_F("simhash", ISTORE_HEX, simhash),
+    ISTORE_F("key", ISTORE_STR, key),
+    ISTORE_F("first_seen", ISTORE_I64, first_seen),
+    ISTORE_F("clock_start", ISTORE_I64, clock_start),
+    ISTORE_F("updated", ISTORE_I64, updated),
+    ISTORE_F("items", ISTORE_INT, nitems),
+    ISTORE_F("deaths", ISTORE_I64, fig.deaths),
+    ISTORE_F("missing", ISTORE_I64, fig.missing),
+    ISTORE_F("trapped", ISTORE_I64, fig.trapped),
+    ISTORE_F("injured", ISTORE_I64, fig.injured),
+    ISTORE_F("loss_yuan", ISTORE_I64, fig.loss_yuan),
+};
+#define ISTORE_NTAB (sizeof(istore_tab) / sizeof(istore_tab[0]))
+#define ISTORE_MS_F(name, kind, member)                                        \
+	{                                                                      \
+		name, kind, offsetof(struct milestone, member),                \
+		    sizeof(((struct milestone *)0)->member)                    \
+	}
+static const struct istore_field istore_ms_tab[] = {
+    ISTORE_MS_F("start", ISTORE_I64, start),
+    ISTORE_MS_F("due", ISTORE_I64, due),
+    ISTORE_MS_F("state", ISTORE_MS_STATE, state),
+    ISTORE_MS_F("next_stage", ISTORE_INT, next_stage),
+};
+#define ISTORE_MS_FIELDS (sizeof(istore_ms_tab) / sizeof(istore_ms_tab[0]))
+#define ISTORE_NFIELDS   (ISTORE_NTAB + MS_COUNT * ISTORE_MS_FIELDS)
+
+/* "ms.NAME.FIELD" of field f of milestone k. */
+static void
+istore_ms_name(int k, size_t f, char *buf, size_t len)
+{
+	snprintf(buf, len, "ms.%s.%s", milestone_name(k),
+	         istore_ms_tab[f].name);
+}
+
+/* One value as its hash field's text. */
+static void
+istore_put(struct store_args *a, const struct istore_field *f, const void *base)
+{
+	const char *p = (const char *)base + f->off;
+
+	switch (f->kind) {
+	case ISTORE_U64:
+		store_args_addf(a, "%llu", (long long)*(const uint64_t *)p);
+		break;
+	case ISTORE_HEX:
+		store_args_addf(a, "%016llx", (long long)*(const uint64_t *)p);
+		break;
+	case ISTORE_I64:
+		store_args_addf(a, "%lld", (long long)*(const int64_t *)p);
+		break;
+	case ISTORE_INT:
+		store_args_addf(a, "%lld", (long long)*(const int *)p);
+		break;
+	case ISTORE_STR:
+		store_args_add(a, p, f->size);
+		break;
+	case ISTORE_STATE:
+		store_args_add(a, istore_state[*(const int *)p],
+		               ISTORE_ARG_MAX);
+		break;
+	case ISTORE_CLASS:
+		store_args_add(a, class_name(*(const int *)p), ISTORE_ARG_MAX);
+		break;
+	case ISTORE_GRADE:
+		store_args_add(a, grade_name(*(const enum grade *)p),
+		               ISTORE_ARG_MAX);
+		break;
+	case ISTORE_MS_STATE:
+		store_args_add(a, istore_ms_state[*(const int *)p],
+		               ISTORE_ARG_MAX);
+		break;
+	}
+}
+
+/* Read one value (NUL-terminated, from Redis) back into its member. */
+static void
+istore_get(const struct istore_field *f, void *base, const char *v)
+{
+	char *p = (char *)base + f->off;
+	int k;
+
+	switch (f->kind) {
+	case ISTORE_U64:
+		*(uint64_t *)p = strtoull(v, NULL, 10);
+		break;
+	case ISTORE_HEX:
+		*(uint64_t *)p = strtoull(v, NULL, 16);
+		break;
+	case ISTORE_I64:
+		*(int64_t *)p = istore_num(v);
+		break;
+	case ISTORE_INT:
+		*(int *)p = (int)istore_num(v);
+		break;
+	case ISTORE_STR:
+		snprintf(p, f->size, "%s", v);
+		break;
+	case ISTORE_STATE:
+		*(int *)p = istore_index(istore_state, 4, v);
+		break;
+	case ISTORE_CLASS:
+		*(int *)p =
+		    strcmp(v, "major") == 0 ? CLASS_MAJOR : CLASS_ORDINARY;
+		break;
+	case ISTORE_GRADE:
+		for (k = GRADE_UNKNOWN; k <= GRADE_I; k++)
+			if (strcmp(grade_name(k), v) == 0)
+				*(enum grade *)p = k;
+		break;
+	case ISTORE_MS_STATE:
+		*(int *)p = istore_index(istore_ms_state, 4, v);
+		break;
+	}
+}
+
 static void
 istore_fields(struct store_args *a, const struct incident *inc)
 {
 	char name[64];
+	size_t i;
 	int k;
 
-	store_args_add(a, "id", ISTORE_ARG_MAX);
-	store_args_addf(a, "%llu", (long long)inc->id);
-	store_args_add(a, "state", ISTORE_ARG_MAX);
-	store_args_add(a, istore_state[inc->state], ISTORE_ARG_MAX);
-	store_args_add(a, "class", ISTORE_ARG_MAX);
-	store_args_add(a, class_name(inc->cls), ISTORE_ARG_MAX);
-	store_args_add(a, "grade", ISTORE_ARG_MAX);
-	store_args_add(a, grade_name(inc->grade), ISTORE_ARG_MAX);
-	store_args_add(a, "title", ISTORE_ARG_MAX);
-	store_args_add(a, inc->title, ISTORE_ARG_MAX);
-	store_args_add(a, "category", ISTORE_ARG_MAX);
-	store_args_add(a, inc->category, ISTORE_ARG_MAX);
-	store_args_add(a, "place", ISTORE_ARG_MAX);
-	store_args_add(a, inc->place, ISTORE_ARG_MAX);
-	store_args_add(a, "departments", ISTORE_ARG_MAX);
-	store_args_add(a, inc->departments, ISTORE_ARG_MAX);
-	store_args_add(a, "simhash", ISTORE_ARG_MAX);
-	store_args_addf(a, "%016llx", (long long)inc->simhash);
-	store_args_add(a, "key", ISTORE_ARG_MAX);
-	store_args_add(a, inc->key, ISTORE_ARG_MAX);
-	store_args_add(a, "first_seen", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->first_seen);
-	store_args_add(a, "clock_start", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->clock_start);
-	store_args_add(a, "updated", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->updated);
-	store_args_add(a, "items", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->nitems);
-	store_args_add(a, "deaths", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->fig.deaths);
-	store_args_add(a, "missing", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->fig.missing);
-	store_args_add(a, "trapped", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->fig.trapped);
-	store_args_add(a, "injured", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->fig.injured);
-	store_args_add(a, "loss_yuan", ISTORE_ARG_MAX);
-	store_args_addf(a, "%lld", (long long)inc->fig.loss_yuan);
+	for (i = 0; i < ISTORE_NTAB; i++) {
+		store_args_add(a, istore_tab[i].name, ISTORE_ARG_MAX);
+		istore_put(a, &istore_tab[i], inc);
+	}
 	for (k = 0; k < MS_COUNT; k++) {
-		const struct milestone *ms = &inc->ms[k];
-
-		if (!ms->active)
+		if (!inc->ms[k].active)
 			continue;
-		snprintf(name, sizeof(name), "ms.%s.start", milestone_name(k));
-		store_args_add(a, name, ISTORE_ARG_MAX);
-		store_args_addf(a, "%lld", (long long)ms->start);
-		snprintf(name, sizeof(name), "ms.%s.due", milestone_name(k));
-		store_args_add(a, name, ISTORE_ARG_MAX);
-		store_args_addf(a, "%lld", (long long)ms->due);
-		snprintf(name, sizeof(name), "ms.%s.state", milestone_name(k));
-		store_args_add(a, name, ISTORE_ARG_MAX);
-		store_args_add(a, istore_ms_state[ms->state], ISTORE_ARG_MAX);
-		snprintf(name, sizeof(name), "ms.%s.next_stage",
-		         milestone_name(k));
-		store_args_add(a, name, ISTORE_ARG_MAX);
-		store_args_addf(a, "%lld", (long long)ms->next_stage);
+		for (i = 0; i < ISTORE_MS_FIELDS; i++) {
+			istore_ms_name(k, i, name, sizeof(name));
+			store_args_add(a, name, ISTORE_ARG_MAX);
+			istore_put(a, &istore_ms_tab[i], &inc->ms[k]);
+		}
 	}
 }
 
@@ -544,138 +656,162 @@ incidentstore_poke(struct incidentstore *st)
 	istore_read(st);
 }
 
-/* One "ms.NAME.FIELD" of a stored incident. */
+static void istore_load_more(struct incidentstore *);
+
+/* The restore is over: schedule the stream. */
 static void
-istore_load_ms(struct incident *inc, const char *f, const char *v)
+istore_restored(struct incidentstore *st)
 {
-	struct milestone *ms = NULL;
-	const char *dot = strchr(f, '.');
-	int k;
-
-	if (dot == NULL)
-		return;
-	for (k = 0; k < MS_COUNT && ms == NULL; k++)
-		if (strncmp(f, milestone_name(k), (size_t)(dot - f)) == 0 &&
-		    milestone_name(k)[dot - f] == '\0')
-			ms = &inc->ms[k];
-	if (ms == NULL)
-		return;
-	ms->active = 1;
-	f = dot + 1;
-	if (strcmp(f, "start") == 0)
-		ms->start = istore_num(v);
-	else if (strcmp(f, "due") == 0)
-		ms->due = istore_num(v);
-	else if (strcmp(f, "state") == 0)
-		ms->state = istore_index(istore_ms_state, 4, v);
-	else if (strcmp(f, "next_stage") == 0)
-		ms->next_stage = (int)istore_num(v);
-}
-
-/* One field of a stored incident (unknown fields are ignored). */
-static void
-istore_load_field(struct incident *inc, const char *f, const char *v)
-{
-	int k;
-
-	if (strncmp(f, "ms.", 3) == 0)
-		istore_load_ms(inc, f + 3, v);
-	else if (strcmp(f, "id") == 0)
-		inc->id = strtoull(v, NULL, 10);
-	else if (strcmp(f, "state") == 0)
-		inc->state = istore_index(istore_state, 4, v);
-	else if (strcmp(f, "class") == 0)
-		inc->cls =
-		    strcmp(v, "major") == 0 ? CLASS_MAJOR : CLASS_ORDINARY;
-	else if (strcmp(f, "grade") == 0) {
-		for (k = GRADE_UNKNOWN; k <= GRADE_I; k++)
-			if (strcmp(grade_name(k), v) == 0)
-				inc->grade = k;
-	} else if (strcmp(f, "title") == 0)
-		snprintf(inc->title, sizeof(inc->title), "%s", v);
-	else if (strcmp(f, "category") == 0)
-		snprintf(inc->category, sizeof(inc->category), "%s", v);
-	else if (strcmp(f, "place") == 0)
-		snprintf(inc->place, sizeof(inc->place), "%s", v);
-	else if (strcmp(f, "departments") == 0)
-		snprintf(inc->departments, sizeof(inc->departments), "%s", v);
-	else if (strcmp(f, "simhash") == 0)
-		inc->simhash = strtoull(v, NULL, 16);
-	else if (strcmp(f, "key") == 0)
-		snprintf(inc->key, sizeof(inc->key), "%s", v);
-	else if (strcmp(f, "first_seen") == 0)
-		inc->first_seen = istore_num(v);
-	else if (strcmp(f, "clock_start") == 0)
-		inc->clock_start = istore_num(v);
-	else if (strcmp(f, "updated") == 0)
-		inc->updated = istore_num(v);
-	else if (strcmp(f, "items") == 0)
-		inc->nitems = (int)istore_num(v);
-	else if (strcmp(f, "deaths") == 0)
-		inc->fig.deaths = istore_num(v);
-	else if (strcmp(f, "missing") == 0)
-		inc->fig.missing = istore_num(v);
-	else if (strcmp(f, "trapped") == 0)
-		inc->fig.trapped = istore_num(v);
-	else if (strcmp(f, "injured") == 0)
-		inc->fig.injured = istore_num(v);
-	else if (strcmp(f, "loss_yuan") == 0)
-		inc->fig.loss_yuan = istore_num(v);
+	free(st->restore_ids);
+	st->restore_ids = NULL;
+	st->nrestore = st->restore_next = 0;
+	st->restoring = 0;
+	istore_ready(st);
 }
 
 /*
- * Back from HGETALL: one stored incident into the engine.  The reply is
- * outside input: anything but string pairs is skipped, with a log line.
+ * Back from HMGET: one stored incident into the engine, the values in
+ * istore_tab order.  The reply is outside input: a value that is not a
+ * string is taken as absent; a milestone is active if any of its fields
+ * is there.
  */
 static void
 istore_load_cb(redisReply *r, void *arg)
 {
 	struct incidentstore *st = arg;
 	struct incident inc;
-	size_t i;
+	size_t i, f;
+	int k;
 
+	st->restore_inflight--;
+	if (r == NULL) {
+		st->restore_lost = 1; /* link_up starts the restore again */
+		return;
+	}
 	memset(&inc, 0, sizeof(inc));
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
-		for (i = 0; i + 1 < r->elements; i += 2) {
-			const redisReply *f = r->element[i];
-			const redisReply *v = r->element[i + 1];
-
-			if (f->type != REDIS_REPLY_STRING ||
-			    v->type != REDIS_REPLY_STRING) {
-				log_warnx("stored incident: field %zu is not a "
-				          "string, skipped",
-				          i / 2);
-				continue;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == ISTORE_NFIELDS) {
+		for (i = 0; i < ISTORE_NTAB; i++)
+			if (r->element[i]->type == REDIS_REPLY_STRING)
+				istore_get(&istore_tab[i], &inc,
+				           r->element[i]->str);
+		for (k = 0; k < MS_COUNT; k++)
+			for (f = 0; f < ISTORE_MS_FIELDS; f++, i++) {
+				if (r->element[i]->type != REDIS_REPLY_STRING)
+					continue;
+				inc.ms[k].active = 1;
+				istore_get(&istore_ms_tab[f], &inc.ms[k],
+				           r->element[i]->str);
 			}
-			istore_load_field(&inc, f->str, v->str);
-		}
 		if (inc.id != 0)
 			incidents_restore(st->incidents, &inc);
+	} else {
+		log_warnx(
+		    "stored incident: unexpected reply to HMGET, skipped");
 	}
-	if (--st->restoring == 0)
-		istore_ready(st);
+	if (st->restore_lost)
+		return;
+	istore_load_more(st);
+	if (st->restore_next == st->nrestore && st->restore_inflight == 0)
+		istore_restored(st);
 }
 
+/* The field names HMGET asks for, in istore_tab order. */
+static void
+istore_hmget_names(char (*names)[48], size_t n)
+{
+	size_t i, f;
+	int k;
+
+	for (i = 0; i < ISTORE_NTAB && i < n; i++)
+		snprintf(names[i], 48, "%s", istore_tab[i].name);
+	for (k = 0; k < MS_COUNT; k++)
+		for (f = 0; f < ISTORE_MS_FIELDS && i < n; f++, i++)
+			istore_ms_name(k, f, names[i], 48);
+}
+
+/*
+ * Ask for the next stored incidents, at most ISTORE_RESTORE_WINDOW in
+ * flight: a bounded output buffer (hiredis moves what is left of it after
+ * every partial write, so 100,000 commands queued at once cost more in
+ * memmove than in parsing) and Redis and the daemon working side by side.
+ */
+static void
+istore_load_more(struct incidentstore *st)
+{
+	static char names[ISTORE_NFIELDS][48];
+	const char *argv[ISTORE_NFIELDS + 2];
+	size_t lens[ISTORE_NFIELDS + 2], i;
+	char key[160];
+
+	if (names[0][0] == '\0')
+		istore_hmget_names(names, ISTORE_NFIELDS);
+	argv[0] = "HMGET";
+	lens[0] = 5;
+	for (i = 0; i < ISTORE_NFIELDS; i++) {
+		argv[i + 2] = names[i];
+		lens[i + 2] = strlen(names[i]);
+	}
+	while (st->restore_inflight < ISTORE_RESTORE_WINDOW &&
+	       st->restore_next < st->nrestore) {
+		snprintf(key, sizeof(key), "%s:incident:%llu",
+		         store_prefix(st->store),
+		         (unsigned long long)st->restore_ids[st->restore_next]);
+		argv[1] = key;
+		lens[1] = strlen(key);
+		if (store_command_argv(st->store, istore_load_cb, st,
+		                       (int)ISTORE_NFIELDS + 2, argv,
+		                       lens) == -1) {
+			st->restore_lost = 1;
+			return;
+		}
+		st->restore_next++;
+		st->restore_inflight++;
+	}
+}
+
+/* The open set: its ids, then the incidents in windows. */
 static void
 istore_members_cb(redisReply *r, void *arg)
 {
 	struct incidentstore *st = arg;
 	size_t i;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
-		st->restoring--;
+	if (r == NULL) {
+		st->restore_lost = 1;
+		return;
+	}
+	if (r->type != REDIS_REPLY_ARRAY) {
+		log_err("cannot read the open incidents: %s",
+		        r->type == REDIS_REPLY_ERROR ? r->str : "not a set");
+		istore_restored(st);
+		return;
+	}
+	st->restore_ids = calloc(r->elements + 1, sizeof(*st->restore_ids));
+	if (st->restore_ids == NULL) {
+		log_err("cannot restore incidents: out of memory, count=%zu",
+		        r->elements);
+		istore_restored(st);
 		return;
 	}
 	for (i = 0; i < r->elements; i++) {
-		if (r->element[i]->type != REDIS_REPLY_STRING)
+		const redisReply *e = r->element[i];
+		char *end;
+		uint64_t id;
+
+		if (e->type != REDIS_REPLY_STRING)
 			continue;
-		if (store_command(
-		        st->store, istore_load_cb, st, "HGETALL %s:incident:%s",
-		        store_prefix(st->store), r->element[i]->str) == 0)
-			st->restoring++;
+		id = strtoull(e->str, &end, 10);
+		if (id == 0 || *end != '\0') {
+			log_warnx("open incidents: '%.40s' is not an id, "
+			          "skipped",
+			          e->str);
+			continue;
+		}
+		st->restore_ids[st->nrestore++] = id;
 	}
-	if (--st->restoring == 0)
-		istore_ready(st);
+	istore_load_more(st);
+	if (!st->restore_lost && st->restore_inflight == 0)
+		istore_restored(st);
 }
 
 static void
@@ -698,13 +834,16 @@ istore_offset_cb(redisReply *r, void *arg)
 {
 	struct incidentstore *st = arg;
 
-	if (r != NULL && r->type == REDIS_REPLY_STRING)
+	if (r == NULL) {
+		st->restore_lost = 1;
+		return;
+	}
+	if (r->type == REDIS_REPLY_STRING)
 		snprintf(st->offset, sizeof(st->offset), "%s", r->str);
-	st->restoring = 1;
 	if (store_command(st->store, istore_members_cb, st,
 	                  "SMEMBERS %s:incidents:open",
 	                  store_prefix(st->store)) == -1)
-		st->restoring = 0;
+		st->restore_lost = 1;
 }
 
 /*
@@ -719,10 +858,19 @@ incidentstore_link_up(struct incidentstore *st)
 		istore_read(st);
 		return;
 	}
-	if (st->restoring > 0)
-		return;
-	store_command(st->store, istore_offset_cb, st, "GET %s:ingest:offset",
-	              store_prefix(st->store));
+	if (st->restoring && !st->restore_lost)
+		return; /* under way */
+	/* from the start (again, if the link dropped during it: incidents
+	 * already restored are skipped) */
+	free(st->restore_ids);
+	st->restore_ids = NULL;
+	st->nrestore = st->restore_next = st->restore_inflight = 0;
+	st->restoring = 1;
+	st->restore_lost = 0;
+	if (store_command(st->store, istore_offset_cb, st,
+	                  "GET %s:ingest:offset",
+	                  store_prefix(st->store)) == -1)
+		st->restore_lost = 1;
 }
 
 struct incidentstore *
@@ -773,6 +921,7 @@ incidentstore_free(struct incidentstore *st)
 		istore_batch_free(st->held[i]);
 	free(st->held);
 	istore_batch_free(st->batch);
+	free(st->restore_ids);
 	if (st->flush_ev != NULL)
 		event_free(st->flush_ev);
 	free(st);

@@ -391,6 +391,9 @@ class Daemon:
     def start(self):
         self.logf = open(self.logpath, "wb")
         cmd = [self.procs.binary, "-c", self.procs.conf, "--foreground"] + self.args
+        # YQ_BENCH_WRAP="perf record -g -o F --": profile the daemon (its
+        # CPU figures then include the wrapper's)
+        cmd = os.environ.get("YQ_BENCH_WRAP", "").split() + cmd
         self.t_exec = time.monotonic()
         self.w_exec = time.time()
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
