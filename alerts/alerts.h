@@ -1,8 +1,12 @@
 /*
- * alerts/: the Redis store (store.c) and, later, alert delivery.
+ * alerts/: the Redis store (store.c), composing alert e-mail (mail.c),
+ * signing channel requests and ack tokens (sign.c); later, delivery.
  */
 #ifndef YQ_ALERTS_H
 #define YQ_ALERTS_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -74,5 +78,184 @@ void incidentstore_poke(struct incidentstore *);
 void incidentstore_flush(struct incidentstore *);
 int64_t incidentstore_alerts(const struct incidentstore *);
 void incidentstore_free(struct incidentstore *);
+
+/* mail.c */
+#define MAIL_SUBJECT_MAX 1000              /* bytes of UTF-8 */
+#define MAIL_NAME_MAX    256               /* display name, bytes of UTF-8 */
+#define MAIL_ADDR_MAX    254               /* addr-spec, ASCII */
+#define MAIL_KEY_MAX     512               /* idempotency key, bytes */
+#define MAIL_TO_MAX      100               /* recipients in one message */
+#define MAIL_BODY_MAX    (1024 * 1024)     /* each body, bytes */
+#define MAIL_OUT_MAX     (4 * 1024 * 1024) /* the composed message */
+#define MAIL_MSGID_MAX   320               /* "<...>" and its NUL */
+#define MAIL_ERR_MAX     128               /* a reason always fits this */
+
+/* One mailbox.  name may be NULL or "" (the bare address is written). */
+struct mail_addr {
+	const char *name; /* display name, UTF-8 */
+	const char *addr; /* addr-spec: local@domain, ASCII */
+};
+
+/*
+ * What mail_compose needs.  Every pointer is borrowed for the call only.
+ * text and html may be NULL when their length is 0.  msgid_domain NULL
+ * means the domain of from.addr.  key is any byte string: it is hashed,
+ * and only its letters, digits, '-' and '_' show in the Message-ID.  The
+ * same key always gives the same Message-ID and MIME boundary, so a
+ * retried send is recognisably the same message.
+ */
+struct mail_msg {
+	struct mail_addr from;
+	const struct mail_addr *to; /* nto of them, 1..MAIL_TO_MAX */
+	size_t nto;
+	const char *subject; /* UTF-8, may be "" */
+	const char *text;    /* text/plain body, UTF-8 */
+	size_t textlen;
+	const char *html; /* text/html body, UTF-8 */
+	size_t htmllen;
+	int64_t time_ms;    /* Date: ms since the epoch, 0..year 9999 */
+	int utc_offset_min; /* Date: zone, e.g. +480 for Asia/Shanghai */
+	const char *key;    /* idempotency key, 1..MAIL_KEY_MAX bytes */
+	const char *msgid_domain;
+};
+
+/*
+ * Compose m as an RFC 5322 / MIME message: CRLF lines, 7-bit.  On success
+ * returns 0 and *out is a malloc'd, NUL-terminated message of *outlen
+ * bytes that the caller frees.  On failure returns -1, *out is NULL and,
+ * if err is not NULL, err (errlen bytes) says why, without echoing input.
+ */
+int mail_compose(const struct mail_msg *m, char **out, size_t *outlen,
+                 char *err, size_t errlen);
+/*
+ * The Message-ID mail_compose writes for key and domain, with its angle
+ * brackets, into buf (len bytes, MAIL_MSGID_MAX is enough).  Returns 0, or
+ * -1 for an empty or too long key, a bad domain or a short buf.
+ */
+int mail_message_id(const char *key, const char *domain, char *buf, size_t len);
+
+/* sign.c */
+/*
+ * Request signing and encoding for the alert channels (DingTalk robot,
+ * Aliyun SMS, Tencent Cloud SMS) and our own signed acknowledge tokens.
+ * Pure: no I/O, no clock; times are parameters.  Every function writing text
+ * writes a NUL-terminated string into the caller's buffer out of size outsz and
+ * returns 0, or returns -1 with out set to "" (when outsz > 0) if an input is
+ * bad or the result does not fit. Strings passed in are borrowed for the call.
+ */
+
+/* Hard cap on any input text and on any string built inside (bytes). */
+#define SIGN_TEXT_MAX (1024 * 1024)
+
+#define SIGN_SHA1_LEN        20
+#define SIGN_SHA256_LEN      32
+#define SIGN_SHA256_HEX_SIZE (2 * SIGN_SHA256_LEN + 1)
+/* Buffer sizes, NUL included, for n input bytes (n <= SIGN_TEXT_MAX). */
+#define SIGN_B64_SIZE(n) (((size_t)(n) + 2) / 3 * 4 + 1)
+#define SIGN_PCT_SIZE(n) (3 * (size_t)(n) + 1)
+
+/* Standard base64 (RFC 4648 section 4) with padding. */
+int sign_base64(const void *in, size_t inlen, char *out, size_t outsz);
+/* Percent-encoding per RFC 3986: A-Z a-z 0-9 - _ . ~ kept, every other
+ * byte as %XX in upper case (space is %20, '*' is %2A, '~' stays).  This
+ * is Aliyun's "POP" encoding; it also serves DingTalk, see sign_dingtalk. */
+int sign_pct(const char *in, size_t inlen, char *out, size_t outsz);
+
+/* Digests.  key and msg may be NULL when their length is 0. */
+int sign_hmac_sha1(const void *key, size_t keylen, const void *msg,
+                   size_t msglen, unsigned char out[SIGN_SHA1_LEN]);
+int sign_hmac_sha256(const void *key, size_t keylen, const void *msg,
+                     size_t msglen, unsigned char out[SIGN_SHA256_LEN]);
+/* Lower-case hex into out[SIGN_SHA256_HEX_SIZE]. */
+int sign_sha256_hex(const void *msg, size_t msglen,
+                    char out[SIGN_SHA256_HEX_SIZE]);
+int sign_hmac_sha256_hex(const void *key, size_t keylen, const void *msg,
+                         size_t msglen, char out[SIGN_SHA256_HEX_SIZE]);
+/* 1 if the two byte strings are equal, else 0.  Constant time in the
+ * contents; only the lengths (not secret) may show. */
+int sign_equal(const void *a, size_t alen, const void *b, size_t blen);
+
+/* DingTalk custom robot.  sign = pct(base64(HMAC-SHA256(secret,
+ * "<timestamp_ms>\n<secret>"))).  DingTalk's examples use Java URLEncoder
+ * and Python quote_plus (form encoding); on base64 text ('+', '/', '=')
+ * form and RFC 3986 encoding agree, so sign_pct is used. */
+#define SIGN_DINGTALK_SIZE SIGN_PCT_SIZE(44)
+int sign_dingtalk(const char *secret, int64_t timestamp_ms, char *out,
+                  size_t outsz);
+/* The webhook URL with "&timestamp=<ms>&sign=<sign>" appended ('?' when
+ * it has no query yet).  A URL with a '#' fragment is refused. */
+int sign_dingtalk_url(const char *webhook, const char *secret,
+                      int64_t timestamp_ms, char *out, size_t outsz);
+
+/* Aliyun RPC signature version 1.0 (HMAC-SHA1), e.g. dysmsapi SendSms.
+ * The caller lists every parameter except Signature, in any order; keys
+ * must be non-empty and distinct, values non-NULL (may be ""). */
+struct sign_param {
+	const char *key;
+	const char *value;
+};
+#define SIGN_PARAMS_MAX 64
+/* The canonicalized query: pct(key)=pct(value) joined by '&', sorted by
+ * key in byte order.  Malloc'd, the caller frees; NULL on error. */
+char *sign_aliyun_query(const struct sign_param *, size_t);
+/* Signature = base64(HMAC-SHA1(secret + "&", method + "&%2F&" +
+ * pct(query))), method "GET" or "POST"; not yet percent-encoded. */
+int sign_aliyun_signature(const char *secret, const char *method,
+                          const struct sign_param *, size_t, char *out,
+                          size_t outsz);
+/* "Signature=<pct(signature)>&<canonicalized query>", ready for a GET URL
+ * after '?' or a form POST body.  Malloc'd, the caller frees; NULL on
+ * error. */
+char *sign_aliyun_signed_query(const char *secret, const char *method,
+                               const struct sign_param *, size_t);
+
+/* Tencent Cloud API 3.0 TC3-HMAC-SHA256 for a POST of a JSON payload to
+ * "/" with no query, signing the content-type and host headers.  The
+ * request must carry exactly SIGN_TC3_CONTENT_TYPE and host, plus
+ * X-TC-Timestamp (the same timestamp), X-TC-Action, X-TC-Version and
+ * X-TC-Region, which are not signed. */
+#define SIGN_TC3_CONTENT_TYPE "application/json; charset=utf-8"
+#define SIGN_TC3_AUTH_SIZE    512
+struct sign_tc3 {
+	const char *secret_id;  /* printable, no space ',' or '/' */
+	const char *secret_key; /* non-empty */
+	const char *host;       /* "sms.tencentcloudapi.com": [a-z0-9.-] */
+	const char *service;    /* "sms": [a-z0-9-] */
+	int64_t timestamp;      /* epoch seconds, 0 to year 9999 */
+	const char *payload;    /* the exact body sent */
+	size_t payload_len;
+};
+/* The Authorization header value into out (SIGN_TC3_AUTH_SIZE is ample). */
+int sign_tc3_authorization(const struct sign_tc3 *, char *out, size_t outsz);
+
+/* Signed acknowledge tokens: base64url (no padding) of a versioned binary
+ * record (expiry, incident, milestone, recipient) and its HMAC-SHA256
+ * under our secret.  URL-safe, at most SIGN_ACK_TOKEN_SIZE - 1 chars. */
+#define SIGN_ACK_SECRET_MIN    16
+#define SIGN_ACK_RECIPIENT_MAX 64
+#define SIGN_ACK_TOKEN_SIZE    160
+struct sign_ack {
+	uint64_t incident;
+	int milestone;   /* 0..255 */
+	int64_t expires; /* epoch seconds; valid while now < expires */
+	char recipient[SIGN_ACK_RECIPIENT_MAX + 1];
+};
+/* secret: at least SIGN_ACK_SECRET_MIN bytes; recipient: 1 to
+ * SIGN_ACK_RECIPIENT_MAX bytes; expires: absolute, >= 0. */
+int sign_ack_token(const char *secret, uint64_t incident, int milestone,
+                   const char *recipient, int64_t expires, char *out,
+                   size_t outsz);
+#define SIGN_ACK_OK      0
+#define SIGN_ACK_BAD     -1 /* malformed, tampered or wrong secret */
+#define SIGN_ACK_EXPIRED -2 /* genuine, but now >= expires */
+/* Checks token (any length; bounded inside) against secret and now (epoch
+ * seconds).  Fills *out (may be NULL) on SIGN_ACK_OK and SIGN_ACK_EXPIRED
+ * only; out is the caller's. */
+int sign_ack_verify(const char *secret, const char *token, int64_t now,
+                    struct sign_ack *out);
+
+/* Year, month (1..12) and day (1..31) of a day count from 1970-01-01,
+ * negative before it: proleptic Gregorian, for Date: and TC3 dates. */
+void sign_civil(int64_t days, int64_t *y, int *mon, int *mday);
 
 #endif

@@ -54,11 +54,14 @@ int charset_decode(const char *body, size_t len, const char *http_charset,
 long text_utf8_next(const char *, size_t, size_t *);
 
 /* A growable UTF-8 buffer with a hard maximum (appends past it are cut
- * at a character boundary and flagged). */
+ * at a character boundary and flagged).  Once truncated, later appends
+ * are dropped, so a caller for whom the cap is an error just checks
+ * truncated at the end; nomem tells an allocation failure from the cap. */
 struct text_buf {
 	char *s;
 	size_t len, cap, max;
 	int truncated;
+	int nomem;
 };
 void text_buf_init(struct text_buf *, size_t max);
 void text_buf_add(struct text_buf *, const char *, size_t);

@@ -120,6 +120,7 @@ text_buf_add(struct text_buf *b, const char *s, size_t n)
 		ns = realloc(b->s, cap);
 		if (ns == NULL) {
 			b->truncated = 1;
+			b->nomem = 1;
 			return;
 		}
 		b->s = ns;
