@@ -163,6 +163,7 @@ static const struct istore_field istore_ms_tab[] = {
     ISTORE_MS_F("due", ISTORE_I64, due),
     ISTORE_MS_F("state", ISTORE_MS_STATE, state),
     ISTORE_MS_F("next_stage", ISTORE_INT, next_stage),
+    ISTORE_MS_F("met_at", ISTORE_I64, met_at),
 };
 #define ISTORE_MS_FIELDS (sizeof(istore_ms_tab) / sizeof(istore_ms_tab[0]))
 #define ISTORE_NFIELDS   (ISTORE_NTAB + MS_COUNT * ISTORE_MS_FIELDS)
@@ -516,6 +517,28 @@ istore_alert_cb(const struct incident *inc, int k, int stage,
 	b->n++;
 	if (b->n >= ISTORE_BATCH_MAX || st->flush_ev == NULL)
 		incidentstore_flush(st);
+}
+
+/* incidents hook: who met a milestone and the evidence (the URL). */
+static void
+istore_met_cb(const struct incident *inc, int k, const char *by,
+              const char *evidence, void *arg)
+{
+	struct incidentstore *st = arg;
+	struct store_args a = {0};
+	char key[128], name[64];
+
+	snprintf(key, sizeof(key), "%s:incident:%llu", store_prefix(st->store),
+	         (unsigned long long)inc->id);
+	store_args_add(&a, "HSET", ISTORE_ARG_MAX);
+	store_args_add(&a, key, ISTORE_ARG_MAX);
+	snprintf(name, sizeof(name), "ms.%s.met_by", milestone_name(k));
+	store_args_add(&a, name, ISTORE_ARG_MAX);
+	store_args_add(&a, by, ISTORE_ARG_MAX);
+	snprintf(name, sizeof(name), "ms.%s.evidence", milestone_name(k));
+	store_args_add(&a, name, ISTORE_ARG_MAX);
+	store_args_add(&a, evidence, ISTORE_ARG_MAX);
+	istore_send(st, &a, NULL, NULL);
 }
 
 /* The script's SHA, once Redis has loaded it. */
@@ -901,6 +924,7 @@ incidentstore_hooks(struct incidentstore *st, struct incidents_hooks *h)
 	h->save = istore_save_cb;
 	h->item = istore_item_cb;
 	h->alert = istore_alert_cb;
+	h->met = istore_met_cb;
 	h->arg = st;
 }
 

@@ -467,6 +467,53 @@ incidents_restore(struct incidents *is, const struct incident *stored)
 	return 0;
 }
 
+/*
+ * Milestone k of incident id is met at `at` (monitored ms) by `by`, with
+ * evidence (the release's URL): met, or met late if past due.  Its stages
+ * still to come are dropped; the others keep running.  Returns 0, or -1
+ * (and why in the log) if there is no such open milestone or it was met
+ * already.  by and evidence are borrowed for the call.
+ */
+int
+incidents_meet(struct incidents *is, uint64_t id, int k, int64_t at,
+               const char *by, const char *evidence)
+{
+	struct incident *inc = incidents_get(is, id);
+	struct milestone *ms;
+	char detail[200];
+
+	if (inc == NULL || k < 0 || k >= MS_COUNT || !inc->ms[k].active) {
+		log_warnx("cannot meet: no such milestone: incident=%llu "
+		          "milestone=%s",
+		          (unsigned long long)id, milestone_name(k));
+		return -1;
+	}
+	ms = &inc->ms[k];
+	if (ms->state == MS_MET || ms->state == MS_MET_LATE) {
+		log_warnx("cannot meet: already met: incident=%llu "
+		          "milestone=%s met_at=%lld",
+		          (unsigned long long)id, milestone_name(k),
+		          (long long)ms->met_at);
+		return -1;
+	}
+	ms->state = at <= ms->due ? MS_MET : MS_MET_LATE;
+	ms->met_at = at;
+	deadline_remove(is->dq, id, k);
+	inc->updated = clock_now_ms();
+	log_notice("milestone met: incident=%llu milestone=%s late_ms=%lld "
+	           "by=%s",
+	           (unsigned long long)id, milestone_name(k),
+	           (long long)(at - ms->due), by != NULL ? by : "-");
+	snprintf(detail, sizeof(detail), "%s %s by %s", milestone_name(k),
+	         ms->state == MS_MET ? "met" : "met late",
+	         by != NULL ? by : "-");
+	inc_save(is, inc, "met", detail);
+	if (is->hooks.met != NULL)
+		is->hooks.met(inc, k, by != NULL ? by : "",
+		              evidence != NULL ? evidence : "", is->hooks.arg);
+	return 0;
+}
+
 struct incidents *
 incidents_new(struct event_base *base, const struct config *conf,
               struct ruleset *rs, const struct incidents_hooks *hooks)

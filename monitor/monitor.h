@@ -225,6 +225,8 @@ struct incidents_hooks {
 	void (*alert)(const struct incident *, int milestone, int stage,
 	              const char *stage_name, int64_t due_at, int64_t now,
 	              void *arg);
+	void (*met)(const struct incident *, int milestone, const char *by,
+	            const char *evidence, void *arg);
 	void *arg;
 };
 struct incidents;
@@ -235,6 +237,8 @@ void incidents_reconfigure(struct incidents *, const struct config *,
                            struct ruleset *);
 int incidents_item(struct incidents *, const struct item_in *);
 int incidents_restore(struct incidents *, const struct incident *);
+int incidents_meet(struct incidents *, uint64_t, int, int64_t, const char *,
+                   const char *);
 struct incident *incidents_get(struct incidents *, uint64_t);
 int64_t incident_stage_at(const struct incidents *, const struct incident *,
                           int, int, char *, size_t);
