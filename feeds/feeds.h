@@ -142,6 +142,11 @@ void feed_doc_clear(struct feed_doc *);
 
 /* fetch.c */
 struct fetcher;
+/*
+ * One GET, POST or mail.  Zeroed fields mean a plain GET.  An smtp:// or
+ * smtps:// URL sends a mail (method, etag, last_modified, user_agent and
+ * headers are not used); any other URL is http or https only.
+ */
 struct fetch_request {
 	const char *url;
 	const char *etag;          /* conditional GET, verbatim; may be NULL */
@@ -149,18 +154,35 @@ struct fetch_request {
 	const char *user_agent;
 	const char *proxy; /* may be NULL */
 	const char *const
-	    *headers; /* "Name: value", NULL-terminated; may be NULL */
-	int tls_verify;
-	size_t max_body;         /* cap on the decoded body */
+	    *headers;    /* "Name: value", NULL-terminated; may be NULL */
+	int tls_verify;  /* HTTPS, smtps and STARTTLS alike */
+	size_t max_body; /* cap on the decoded body */
 	int64_t connect_timeout; /* ms, real time */
 	int64_t timeout;
 	int64_t low_speed_time;
+	/* NULL or "GET": up to 5 redirects followed; "POST": body is sent
+	 * and no redirect is followed (a 3xx is the result) */
+	const char *method;
+	const char *body; /* POST body, or the mail (CRLF lines); copied */
+	size_t body_len;
+	/* mail only: envelope sender and NULL-terminated recipients (at most
+	 * 100), with or without <>; AUTH credentials (NULL: no AUTH);
+	 * require_tls makes STARTTLS mandatory on smtp:// (smtps:// is TLS
+	 * from the start) */
+	const char *mail_from;
+	const char *const *mail_rcpt;
+	const char *username;
+	const char *password;
+	int require_tls;
 };
 /*
  * transport_ok: a complete response arrived (any status); then body is
  * never NULL ("" when empty, as on a 304) and the header fields are
  * filled.  Otherwise error says why (status may still be set if a
- * response had begun: a body over the cap, a cut-off body).
+ * response had begun: a body over the cap, a cut-off body).  For a mail,
+ * transport_ok means the server took it, status is the last SMTP reply
+ * code (250 when taken; on failure the code that refused it, e.g. 451 to
+ * retry, 535 or 550 for good; 0 if no reply came) and body is "".
  */
 struct fetch_result {
 	int transport_ok;

@@ -1,9 +1,10 @@
 /*
- * fetch.c: HTTP(S) GETs for the feeds, libcurl multi on the daemon's
- * libevent loop (the hiperfifo shape).  libcurl tells us which sockets to
- * watch (fetch_socket_cb: one event_new'd event per socket) and when to
- * call it back (fetch_timer_cb: one timer); our libevent callbacks hand
- * the readiness to curl_multi_socket_action and then collect finished
+ * fetch.c: HTTP(S) GETs for the feeds, and the POSTs and SMTP mails of the
+ * alert channels, libcurl multi on the daemon's libevent loop (the
+ * hiperfifo shape).  libcurl tells us which sockets to watch
+ * (fetch_socket_cb: one event_new'd event per socket) and when to call it
+ * back (fetch_timer_cb: one timer); our libevent callbacks hand the
+ * readiness to curl_multi_socket_action and then collect finished
  * transfers with curl_multi_info_read.
  *
  * Every transfer is bounded: connect and total timeouts, a low-speed
@@ -11,6 +12,12 @@
  * cap on the response headers and a cap on the decoded body that stops a
  * compression bomb while it is being received.  Network timeouts are real
  * time, never monitored time.
+ *
+ * A POST sends a body (libcurl keeps its own copy) and follows no
+ * redirect: a webhook that answers 3xx is a failure its caller sees.  An
+ * smtp:// or smtps:// URL sends one mail (MAIL FROM, RCPT TO, DATA from
+ * our copy of the message) over smtp and smtps only, never redirected;
+ * the status is then the last SMTP reply code.
  *
  * libcurl's global state is set up once per process, on the first
  * fetcher_new (curl_global_init is not thread-safe; the daemon is one
@@ -36,6 +43,15 @@
 #define FETCH_MAX_REQ_HEADER   8192 /* a request header line we build */
 #define FETCH_BODY_CHUNK       16384
 #define FETCH_MAX_AGE_CAP      2147483648LL /* seconds, RFC 9111 5.2 */
+#define FETCH_MAX_PATH         256 /* an SMTP address, RFC 5321 4.5.3.1.3 */
+#define FETCH_MAX_RCPT         100 /* recipients of one mail */
+
+/* What a transfer does, from the URL's scheme and the method. */
+enum fetch_kind {
+	FETCH_GET,
+	FETCH_POST,
+	FETCH_SMTP,
+};
 
 /* One socket libcurl asked us to watch. */
 struct fetch_sock {
@@ -51,7 +67,12 @@ struct fetch_sock {
 struct fetch_xfer {
 	LIST_ENTRY(fetch_xfer) entry;
 	CURL *easy;
+	enum fetch_kind kind;
 	struct curl_slist *headers;
+	struct curl_slist *rcpts; /* SMTP: "<addr>" each */
+	char *mail_from;          /* SMTP: "<addr>" */
+	char *upload;             /* SMTP: our copy of the message */
+	size_t upload_len, upload_off;
 	fetch_done_cb cb;
 	void *arg;
 	int64_t started; /* real ms */
@@ -112,6 +133,9 @@ fetch_xfer_free(struct fetch_xfer *x)
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
 	curl_slist_free_all(x->headers);
+	curl_slist_free_all(x->rcpts);
+	free(x->mail_from);
+	free(x->upload);
 	fetch_response_reset(x);
 	free(x->body);
 	free(x);
@@ -368,6 +392,8 @@ fetch_status_line(const char *p, size_t n)
  * new response: if the one before it was a 3xx, that was a redirect hop,
  * and a hop other than 301/308 makes the move temporary.  All header
  * bytes of a transfer are capped; past the cap the transfer is aborted.
+ * For SMTP libcurl hands us the server's reply lines: they only count
+ * towards the cap.
  */
 static size_t
 fetch_header_cb(char *buf, size_t size, size_t nitems, void *arg)
@@ -383,6 +409,8 @@ fetch_header_cb(char *buf, size_t size, size_t nitems, void *arg)
 		return 0;
 	}
 	x->header_bytes += n;
+	if (x->kind == FETCH_SMTP)
+		return n;
 	code = fetch_status_line(buf, n);
 	if (code >= 0) {
 		if (x->status >= 300 && x->status < 400) {
@@ -420,6 +448,56 @@ fetch_header_cb(char *buf, size_t size, size_t nitems, void *arg)
 }
 
 /*
+ * The words for an SMTP failure that has its own, in buf; -1 if the
+ * CURLcode means what it means for HTTP.  A reply of 400 or more is the
+ * server saying no (its code is in the result's status); libcurl's
+ * detail names the command ("RCPT failed: 550").
+ */
+static int
+fetch_explain_smtp(const struct fetch_xfer *x, CURLcode code,
+                   const char *detail, char *buf, size_t len)
+{
+	long status = 0;
+	const char *what;
+
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	switch (code) {
+	case CURLE_LOGIN_DENIED:
+		what = "authentication failed";
+		break;
+	case CURLE_USE_SSL_FAILED:
+		what = "TLS required but the server has no STARTTLS";
+		break;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		what = "protocol not allowed (smtp and smtps only)";
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_RECV_ERROR:
+		if (status >= 400 && x->errbuf[0] == '\0') {
+			/* libcurl words no refusal of the message itself */
+			snprintf(buf, len,
+			         "refused by the mail server: "
+			         "%ld after the message",
+			         status);
+			return 0;
+		}
+		if (status >= 400) {
+			what = "refused by the mail server";
+			break;
+		}
+		if (code != CURLE_WEIRD_SERVER_REPLY)
+			return -1;
+		what = "not a valid SMTP reply";
+		break;
+	default:
+		return -1;
+	}
+	snprintf(buf, len, "%s: %s", what, detail);
+	return 0;
+}
+
+/*
  * Turn a failed transfer into one clear sentence: our own reasons (cap
  * exceeded) first, then the CURLcode in words, then libcurl's detail.
  * This is the only place CURLcode meets the rest of the daemon.
@@ -445,6 +523,9 @@ fetch_explain(const struct fetch_xfer *x, CURLcode code, char *buf, size_t len)
 		return;
 	}
 	detail = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(code);
+	if (x->kind == FETCH_SMTP &&
+	    fetch_explain_smtp(x, code, detail, buf, len) == 0)
+		return;
 	switch (code) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 		what = "cannot resolve host";
@@ -831,9 +912,91 @@ fetch_ms_to_s(int64_t ms)
 	return (long)((ms + 999) / 1000);
 }
 
-/* Every option of one transfer; returns -1 if libcurl refused one. */
+/*
+ * CURLOPT_READFUNCTION of a mail: the next bytes of our copy of the
+ * message, 0 at its end.  libcurl does the dot-stuffing and the final
+ * CRLF "." CRLF.
+ */
+static size_t
+fetch_read_cb(char *buf, size_t size, size_t nitems, void *arg)
+{
+	struct fetch_xfer *x = arg;
+	size_t n = size * nitems, left = x->upload_len - x->upload_off;
+
+	if (n > left)
+		n = left;
+	if (n > 0)
+		memcpy(buf, x->upload + x->upload_off, n);
+	x->upload_off += n;
+	return n;
+}
+
+/* CURLOPT_SEEKFUNCTION of a mail: libcurl may rewind to resend it. */
 static int
-fetch_setup(struct fetch_xfer *x, const struct fetch_request *req)
+fetch_seek_cb(void *arg, curl_off_t offset, int origin)
+{
+	struct fetch_xfer *x = arg;
+
+	if (origin != SEEK_SET || offset < 0 ||
+	    (curl_off_t)x->upload_len < offset)
+		return CURL_SEEKFUNC_CANTSEEK;
+	x->upload_off = (size_t)offset;
+	return CURL_SEEKFUNC_OK;
+}
+
+/*
+ * An SMTP path "<addr>" for MAIL FROM or RCPT TO, malloc'd; addr may come
+ * with its angle brackets or without.  NULL if it is empty, longer than
+ * RFC 5321 allows, or holds a control character or a bracket (anything
+ * that would change the command libcurl writes).
+ */
+static char *
+fetch_smtp_path(const char *addr)
+{
+	size_t n = strlen(addr), i;
+	char *p;
+
+	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+		addr++;
+		n -= 2;
+	}
+	if (n == 0 || n > FETCH_MAX_PATH)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)addr[i] < 0x20 || addr[i] == 0x7f ||
+		    addr[i] == '<' || addr[i] == '>')
+			return NULL;
+	}
+	p = malloc(n + 3);
+	if (p == NULL)
+		return NULL;
+	p[0] = '<';
+	memcpy(p + 1, addr, n);
+	p[n + 1] = '>';
+	p[n + 2] = '\0';
+	return p;
+}
+
+/* What the URL's scheme and the method ask for; -1 for a method we do
+ * not send.  The method is not looked at for smtp:// and smtps://. */
+static int
+fetch_kind_of(const struct fetch_request *req, enum fetch_kind *kind)
+{
+	if (strncasecmp(req->url, "smtp://", 7) == 0 ||
+	    strncasecmp(req->url, "smtps://", 8) == 0)
+		*kind = FETCH_SMTP;
+	else if (req->method == NULL || strcmp(req->method, "GET") == 0)
+		*kind = FETCH_GET;
+	else if (strcmp(req->method, "POST") == 0)
+		*kind = FETCH_POST;
+	else
+		return -1;
+	return 0;
+}
+
+/* The options every transfer has: callbacks, URL, timeouts, proxy, TLS. */
+static int
+fetch_setup_common(struct fetch_xfer *x, const struct fetch_request *req)
 {
 	CURL *e = x->easy;
 	int bad = 0;
@@ -847,20 +1010,7 @@ fetch_setup(struct fetch_xfer *x, const struct fetch_request *req)
 	       CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x) != CURLE_OK;
 	bad |= fetch_opt_str(e, CURLOPT_URL, req->url);
-	bad |= fetch_opt_long(e, CURLOPT_HTTPGET, 1L);
 	bad |= fetch_opt_long(e, CURLOPT_NOSIGNAL, 1L);
-	bad |= fetch_opt_str(e, CURLOPT_ACCEPT_ENCODING, "");
-	bad |= fetch_opt_long(e, CURLOPT_FOLLOWLOCATION, 1L);
-	bad |= fetch_opt_long(e, CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	bad |= fetch_opt_str(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	bad |= fetch_opt_str(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-	bad |= fetch_opt_long(e, CURLOPT_PROTOCOLS,
-	                      CURLPROTO_HTTP | CURLPROTO_HTTPS);
-	bad |= fetch_opt_long(e, CURLOPT_REDIR_PROTOCOLS,
-	                      CURLPROTO_HTTP | CURLPROTO_HTTPS);
-#endif
 	bad |= fetch_opt_long(
 	    e, CURLOPT_CONNECTTIMEOUT_MS,
 	    req->connect_timeout > 0 ? (long)req->connect_timeout : 0L);
@@ -872,9 +1022,6 @@ fetch_setup(struct fetch_xfer *x, const struct fetch_request *req)
 		bad |= fetch_opt_long(e, CURLOPT_LOW_SPEED_TIME,
 		                      fetch_ms_to_s(req->low_speed_time));
 	}
-	bad |= fetch_opt_long(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
-	if (req->user_agent != NULL)
-		bad |= fetch_opt_str(e, CURLOPT_USERAGENT, req->user_agent);
 	/* an explicit "" also keeps libcurl away from *_proxy variables */
 	bad |= fetch_opt_str(e, CURLOPT_PROXY,
 	                     req->proxy != NULL ? req->proxy : "");
@@ -882,26 +1029,185 @@ fetch_setup(struct fetch_xfer *x, const struct fetch_request *req)
 	                      req->tls_verify ? 1L : 0L);
 	bad |= fetch_opt_long(e, CURLOPT_SSL_VERIFYHOST,
 	                      req->tls_verify ? 2L : 0L);
+	return bad ? -1 : 0;
+}
+
+/* A GET (redirects followed) or a POST (body copied by libcurl, no
+ * redirect followed), over http and https only. */
+static int
+fetch_setup_http(struct fetch_xfer *x, const struct fetch_request *req)
+{
+	CURL *e = x->easy;
+	int bad = 0;
+
+	if (x->kind == FETCH_POST) {
+		bad |= fetch_opt_long(e, CURLOPT_POST, 1L);
+		/* the size first: COPYPOSTFIELDS copies that many bytes */
+		bad |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+		                        (curl_off_t)req->body_len) != CURLE_OK;
+		bad |= fetch_opt_str(e, CURLOPT_COPYPOSTFIELDS,
+		                     req->body != NULL ? req->body : "");
+		bad |= fetch_opt_long(e, CURLOPT_FOLLOWLOCATION, 0L);
+	} else {
+		bad |= fetch_opt_long(e, CURLOPT_HTTPGET, 1L);
+		bad |= fetch_opt_long(e, CURLOPT_FOLLOWLOCATION, 1L);
+		bad |= fetch_opt_long(e, CURLOPT_MAXREDIRS,
+		                      (long)FETCH_MAX_REDIRS);
+	}
+	bad |= fetch_opt_str(e, CURLOPT_ACCEPT_ENCODING, "");
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= fetch_opt_str(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	bad |= fetch_opt_str(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+	bad |= fetch_opt_long(e, CURLOPT_PROTOCOLS,
+	                      CURLPROTO_HTTP | CURLPROTO_HTTPS);
+	bad |= fetch_opt_long(e, CURLOPT_REDIR_PROTOCOLS,
+	                      CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+	bad |= fetch_opt_long(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
+	if (req->user_agent != NULL)
+		bad |= fetch_opt_str(e, CURLOPT_USERAGENT, req->user_agent);
 	if (x->headers != NULL)
 		bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers) !=
 		       CURLE_OK;
 	return bad ? -1 : 0;
 }
 
+/* One mail over smtp or smtps only, never redirected: the envelope and
+ * the message prepared by fetch_prepare_smtp, AUTH if a user is given,
+ * STARTTLS mandatory if asked for. */
+static int
+fetch_setup_smtp(struct fetch_xfer *x, const struct fetch_request *req)
+{
+	CURL *e = x->easy;
+	int bad = 0;
+
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= fetch_opt_str(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+#else
+	bad |= fetch_opt_long(e, CURLOPT_PROTOCOLS,
+	                      CURLPROTO_SMTP | CURLPROTO_SMTPS);
+#endif
+	bad |= fetch_opt_long(e, CURLOPT_FOLLOWLOCATION, 0L);
+	bad |= fetch_opt_str(e, CURLOPT_MAIL_FROM, x->mail_from);
+	bad |= curl_easy_setopt(e, CURLOPT_MAIL_RCPT, x->rcpts) != CURLE_OK;
+	bad |= fetch_opt_long(e, CURLOPT_UPLOAD, 1L);
+	bad |= curl_easy_setopt(e, CURLOPT_READFUNCTION, fetch_read_cb) !=
+	       CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_READDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, fetch_seek_cb) !=
+	       CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SEEKDATA, x) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
+	                        (curl_off_t)x->upload_len) != CURLE_OK;
+	if (req->username != NULL)
+		bad |= fetch_opt_str(e, CURLOPT_USERNAME, req->username);
+	if (req->password != NULL)
+		bad |= fetch_opt_str(e, CURLOPT_PASSWORD, req->password);
+	if (req->require_tls)
+		bad |= fetch_opt_long(e, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	return bad ? -1 : 0;
+}
+
 /*
- * Start one GET.  req and everything it points to are only read during
- * the call (libcurl copies the strings).  cb runs once, from the loop,
- * when the transfer is over, whatever the outcome; never from inside
- * this call, and never after fetcher_free.  Returns -1 (and cb never
- * runs) if the request cannot even be started.
+ * The request headers of a GET or POST: the validators (a stored one
+ * that cannot be sent is dropped, not fatal) and the caller's lines (one
+ * that cannot be sent is fatal).
+ */
+static int
+fetch_prepare_http(struct fetch_xfer *x, const struct fetch_request *req)
+{
+	const char *const *h;
+
+	if (req->body == NULL && req->body_len > 0)
+		return -1;
+	if (req->etag != NULL && req->etag[0] != '\0' &&
+	    fetch_add_header(x, "If-None-Match: ", req->etag) == -1)
+		log_debug("fetch: etag not sent (unsafe or too long): url=%s",
+		          req->url);
+	if (req->last_modified != NULL && req->last_modified[0] != '\0' &&
+	    fetch_add_header(x, "If-Modified-Since: ", req->last_modified) ==
+	        -1)
+		log_debug("fetch: last-modified not sent: url=%s", req->url);
+	for (h = req->headers; h != NULL && *h != NULL; h++) {
+		if (fetch_add_header(x, "", *h) == -1) {
+			log_warnx("fetch: cannot send header '%.40s': url=%s",
+			          *h, req->url);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The envelope and our own copy of the message of a mail: the request
+ * is only read during fetcher_start, the message is read later.
+ */
+static int
+fetch_prepare_smtp(struct fetch_xfer *x, const struct fetch_request *req)
+{
+	const char *const *r;
+	struct curl_slist *l;
+	char *path;
+	size_t n = 0;
+
+	if (req->mail_from == NULL || req->mail_rcpt == NULL ||
+	    req->mail_rcpt[0] == NULL ||
+	    (req->body == NULL && req->body_len > 0)) {
+		log_warnx("fetch: mail needs a sender, a recipient and a "
+		          "message: url=%s",
+		          req->url);
+		return -1;
+	}
+	x->mail_from = fetch_smtp_path(req->mail_from);
+	if (x->mail_from == NULL) {
+		log_warnx("fetch: cannot use sender '%.40s': url=%s",
+		          req->mail_from, req->url);
+		return -1;
+	}
+	for (r = req->mail_rcpt; *r != NULL; r++) {
+		if (++n > FETCH_MAX_RCPT) {
+			log_warnx("fetch: more than %d recipients: url=%s",
+			          FETCH_MAX_RCPT, req->url);
+			return -1;
+		}
+		path = fetch_smtp_path(*r);
+		if (path == NULL) {
+			log_warnx("fetch: cannot use recipient '%.40s': url=%s",
+			          *r, req->url);
+			return -1;
+		}
+		l = curl_slist_append(x->rcpts, path);
+		free(path);
+		if (l == NULL)
+			return -1;
+		x->rcpts = l;
+	}
+	if (req->body_len > 0) {
+		x->upload = malloc(req->body_len);
+		if (x->upload == NULL)
+			return -1;
+		memcpy(x->upload, req->body, req->body_len);
+	}
+	x->upload_len = req->body_len;
+	return 0;
+}
+
+/*
+ * Start one transfer: a GET, a POST or (smtp:// and smtps:// URLs) one
+ * mail.  req and everything it points to are only read during the call
+ * (libcurl copies the strings and the POST body, we copy the mail).  cb
+ * runs once, from the loop, when the transfer is over, whatever the
+ * outcome; never from inside this call, and never after fetcher_free.
+ * Returns -1 (and cb never runs) if the request cannot even be started.
  */
 int
 fetcher_start(struct fetcher *f, const struct fetch_request *req,
               fetch_done_cb cb, void *arg)
 {
 	struct fetch_xfer *x;
-	const char *const *h;
 	CURLMcode mc;
+	int rc;
 
 	if (f->dying || req->url == NULL)
 		return -1;
@@ -916,26 +1222,26 @@ fetcher_start(struct fetcher *f, const struct fetch_request *req,
 	x->status = 0;
 	x->max_age = x->expires = -1;
 	x->retry_secs = x->retry_date = x->date = -1;
-	/* a stored validator that cannot be sent is dropped, not fatal */
-	if (req->etag != NULL && req->etag[0] != '\0' &&
-	    fetch_add_header(x, "If-None-Match: ", req->etag) == -1)
-		log_debug("fetch: etag not sent (unsafe or too long): url=%s",
-		          req->url);
-	if (req->last_modified != NULL && req->last_modified[0] != '\0' &&
-	    fetch_add_header(x, "If-Modified-Since: ", req->last_modified) ==
-	        -1)
-		log_debug("fetch: last-modified not sent: url=%s", req->url);
-	for (h = req->headers; h != NULL && *h != NULL; h++) {
-		if (fetch_add_header(x, "", *h) == -1) {
-			log_warnx("fetch: cannot send header '%.40s': url=%s",
-			          *h, req->url);
-			goto out_free;
-		}
+	if (fetch_kind_of(req, &x->kind) == -1) {
+		log_warnx("fetch: cannot send method '%.16s': url=%s",
+		          req->method, req->url);
+		goto out_free;
 	}
+	if (x->kind == FETCH_SMTP)
+		rc = fetch_prepare_smtp(x, req);
+	else
+		rc = fetch_prepare_http(x, req);
+	if (rc == -1)
+		goto out_free;
 	x->easy = curl_easy_init();
 	if (x->easy == NULL)
 		goto out_free;
-	if (fetch_setup(x, req) == -1) {
+	rc = fetch_setup_common(x, req);
+	if (rc == 0 && x->kind == FETCH_SMTP)
+		rc = fetch_setup_smtp(x, req);
+	else if (rc == 0)
+		rc = fetch_setup_http(x, req);
+	if (rc == -1) {
 		log_warnx("fetch: libcurl refused an option: url=%s", req->url);
 		goto out_free;
 	}

@@ -2,6 +2,8 @@
  * ctl_fetch.c: `yuqingctl fetch URL` fetches one URL exactly as the daemon
  * does (feeds/fetch.c on a private event loop) and prints what came back
  * as one JSON object, for operators checking a feed and for the tests.
+ * With --post it POSTs a body as the alert webhooks do, and to an
+ * smtp(s):// URL it sends that body as one mail, as the mail channel does.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -11,17 +13,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "monitor/monitor.h"
 
 #define CTL_FETCH_MAX_HEADERS 64
+#define CTL_FETCH_MAX_RCPT    64
+#define CTL_FETCH_MAX_POST    (16 << 20) /* bytes of --post FILE */
 
 static const char ctl_fetch_usage[] =
     "usage: yuqingctl fetch [--etag E] [--last-modified LM] [--max-body N]\n"
     "                       [--timeout SEC] [--connect-timeout SEC]\n"
     "                       [--low-speed-time SEC] [--user-agent UA]\n"
     "                       [--proxy URL] [--header \"Name: value\"]...\n"
-    "                       [--insecure] [--body] URL\n";
+    "                       [--insecure] [--body] [--post FILE|-]\n"
+    "                       [--mail-from ADDR] [--mail-rcpt ADDR]...\n"
+    "                       [--user NAME] [--password-env VAR]\n"
+    "                       [--require-tls] URL\n";
 
 static const char ctl_fetch_help[] =
     "Fetch URL as the daemon does (conditional GET, decoding, caps,\n"
@@ -34,13 +42,22 @@ static const char ctl_fetch_help[] =
     "(\"500ms\", \"1m\").  Defaults: --max-body 16777216, --timeout 60,\n"
     "--connect-timeout 10, --low-speed-time 30, --user-agent\n"
     "yuqing-monitor/" YQ_VERSION ".\n"
-    "Exit status: 0 if a response with status 200-399 came back, 1\n"
-    "otherwise, 2 on a usage error.\n";
+    "--post FILE (- for stdin) sends the file's bytes as a POST that\n"
+    "follows no redirect; --header sets its Content-Type.  To an\n"
+    "smtp:// or smtps:// URL the file is sent as one mail (RFC 5322,\n"
+    "CRLF line ends) from --mail-from to every --mail-rcpt, with AUTH as\n"
+    "--user and the password in the environment variable named by\n"
+    "--password-env; --require-tls makes STARTTLS mandatory on smtp://.\n"
+    "status is then the last SMTP reply code.\n"
+    "Exit status: 0 if a response with status 200-399 came back (200-299\n"
+    "for a POST, the mail taken for SMTP), 1 otherwise, 2 on a usage\n"
+    "error.\n";
 
 /* What the done callback leaves for the command. */
 struct ctl_fetch_ctx {
 	struct event_base *base;
 	int want_body;
+	int only_2xx; /* POST and mail: a 3xx is not a success */
 	int done;
 	int interrupted;
 	int ok;
@@ -189,7 +206,8 @@ ctl_fetch_done_cb(const struct fetch_result *res, void *arg)
 	json_t *doc;
 
 	ctx->done = 1;
-	ctx->ok = res->transport_ok && res->status >= 200 && res->status <= 399;
+	ctx->ok = res->transport_ok && res->status >= 200 &&
+	          res->status <= (ctx->only_2xx ? 299 : 399);
 	/* clang-format off */
 	doc = json_pack("{s:I, s:b, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:i,"
 	                " s:o, s:o, s:o, s:I}",
@@ -235,7 +253,7 @@ ctl_fetch_signal_cb(evutil_socket_t sig, short what, void *arg)
  * stdout and the status is 1.
  */
 static int
-ctl_fetch_run(const struct fetch_request *req, int want_body)
+ctl_fetch_run(const struct fetch_request *req, int want_body, int only_2xx)
 {
 	struct ctl_fetch_ctx ctx;
 	struct event *sigint = NULL, *sigterm = NULL;
@@ -245,6 +263,7 @@ ctl_fetch_run(const struct fetch_request *req, int want_body)
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.want_body = want_body;
+	ctx.only_2xx = only_2xx;
 	ctx.base = event_base_new();
 	if (ctx.base == NULL) {
 		fprintf(stderr, "yuqingctl: cannot create an event loop\n");
@@ -314,17 +333,127 @@ ctl_fetch_bad(const char *opt, const char *why)
 }
 
 /*
+ * The bytes of path ("-": stdin), at most CTL_FETCH_MAX_POST, into *buf
+ * (malloc'd, the caller frees; not NUL-terminated) and *len.  -1 with a
+ * message on stderr if the file cannot be read or is too big.
+ */
+static int
+ctl_fetch_read_post(const char *path, char **buf, size_t *len)
+{
+	FILE *fp;
+	char *b = NULL, *nb;
+	size_t n = 0, cap = 0, got;
+	int rc = -1;
+
+	fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (fp == NULL) {
+		fprintf(stderr, "yuqingctl fetch: cannot open '%s': %s\n", path,
+		        strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (n == cap) {
+			if (cap > CTL_FETCH_MAX_POST) {
+				fprintf(stderr,
+				        "yuqingctl fetch: '%s' is larger than "
+				        "%d bytes\n",
+				        path, CTL_FETCH_MAX_POST);
+				goto out_close;
+			}
+			cap = cap == 0 ? 8192 : cap * 2;
+			if (cap > CTL_FETCH_MAX_POST)
+				cap =
+				    CTL_FETCH_MAX_POST + 1; /* tells too big */
+			nb = realloc(b, cap);
+			if (nb == NULL) {
+				fprintf(stderr,
+				        "yuqingctl fetch: out of "
+				        "memory reading '%s'\n",
+				        path);
+				goto out_close;
+			}
+			b = nb;
+		}
+		got = fread(b + n, 1, cap - n, fp);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		fprintf(stderr, "yuqingctl fetch: cannot read '%s'\n", path);
+		goto out_close;
+	}
+	if (n > CTL_FETCH_MAX_POST) {
+		fprintf(stderr,
+		        "yuqingctl fetch: '%s' is larger than %d bytes\n", path,
+		        CTL_FETCH_MAX_POST);
+		goto out_close;
+	}
+	*buf = b;
+	*len = n;
+	b = NULL;
+	rc = 0;
+out_close:
+	free(b);
+	if (fp != stdin)
+		fclose(fp);
+	return rc;
+}
+
+/* Is url one that fetch.c sends as a mail? */
+static int
+ctl_fetch_is_mail(const char *url)
+{
+	return strncasecmp(url, "smtp://", 7) == 0 ||
+	       strncasecmp(url, "smtps://", 8) == 0;
+}
+
+/*
+ * The options that only make sense with the URL, checked once it is
+ * known: the envelope for a mail, none of it for HTTP.  2 on a usage
+ * error, else 0.
+ */
+static int
+ctl_fetch_check_mail(const struct fetch_request *req, size_t nrcpt,
+                     const char *post_path, const char *password_env)
+{
+	if (!ctl_fetch_is_mail(req->url)) {
+		if (req->mail_from != NULL || nrcpt > 0 ||
+		    req->username != NULL || password_env != NULL ||
+		    req->require_tls)
+			return ctl_fetch_bad(
+			    "--mail-from, --mail-rcpt, --user, "
+			    "--password-env and --require-tls",
+			    "are for smtp:// and smtps:// URLs");
+		return 0;
+	}
+	if (req->mail_from == NULL || nrcpt == 0 || post_path == NULL)
+		return ctl_fetch_bad(
+		    "a mail", "needs --mail-from, --mail-rcpt and --post");
+	if (password_env != NULL && req->username == NULL)
+		return ctl_fetch_bad("--password-env", "needs --user");
+	if (password_env != NULL && req->password == NULL)
+		return ctl_fetch_bad("--password-env",
+		                     "names a variable that is not set");
+	return 0;
+}
+
+/*
  * yuqingctl fetch [options] URL.  Options take their value as the next
- * argument; --header may repeat (at most CTL_FETCH_MAX_HEADERS).
+ * argument; --header may repeat (at most CTL_FETCH_MAX_HEADERS), and so
+ * may --mail-rcpt (CTL_FETCH_MAX_RCPT).  The SMTP password is read from
+ * the environment, never from argv (which any local user can see).
  */
 int
 ctl_fetch(int argc, char **argv)
 {
 	const char *headers[CTL_FETCH_MAX_HEADERS + 1];
+	const char *rcpts[CTL_FETCH_MAX_RCPT + 1];
 	struct fetch_request req;
-	size_t nheaders = 0;
-	const char *opt, *val;
-	int i, want_body = 0;
+	size_t nheaders = 0, nrcpt = 0;
+	const char *opt, *val, *post_path = NULL, *password_env = NULL;
+	char *post = NULL;
+	int i, rc, want_body = 0;
 
 	memset(&req, 0, sizeof(req));
 	req.user_agent = "yuqing-monitor/" YQ_VERSION;
@@ -345,6 +474,10 @@ ctl_fetch(int argc, char **argv)
 		}
 		if (strcmp(opt, "--body") == 0) {
 			want_body = 1;
+			continue;
+		}
+		if (strcmp(opt, "--require-tls") == 0) {
+			req.require_tls = 1;
 			continue;
 		}
 		if (strcmp(opt, "--") == 0) {
@@ -372,6 +505,19 @@ ctl_fetch(int argc, char **argv)
 				return ctl_fetch_bad(opt,
 				                     "wants \"Name: value\"");
 			headers[nheaders++] = val;
+		} else if (strcmp(opt, "--post") == 0) {
+			post_path = val;
+		} else if (strcmp(opt, "--mail-from") == 0) {
+			req.mail_from = val;
+		} else if (strcmp(opt, "--mail-rcpt") == 0) {
+			if (nrcpt == CTL_FETCH_MAX_RCPT)
+				return ctl_fetch_bad(opt, "given too often");
+			rcpts[nrcpt++] = val;
+		} else if (strcmp(opt, "--user") == 0) {
+			req.username = val;
+		} else if (strcmp(opt, "--password-env") == 0) {
+			password_env = val;
+			req.password = getenv(val);
 		} else if (strcmp(opt, "--max-body") == 0) {
 			if (ctl_fetch_size(val, &req.max_body) == -1)
 				return ctl_fetch_bad(opt, "wants a byte count");
@@ -395,6 +541,20 @@ ctl_fetch(int argc, char **argv)
 	req.url = argv[i];
 	headers[nheaders] = NULL;
 	req.headers = nheaders > 0 ? headers : NULL;
+	rcpts[nrcpt] = NULL;
+	req.mail_rcpt = nrcpt > 0 ? rcpts : NULL;
+	rc = ctl_fetch_check_mail(&req, nrcpt, post_path, password_env);
+	if (rc != 0)
+		return rc;
+	if (post_path != NULL) {
+		if (ctl_fetch_read_post(post_path, &post, &req.body_len) == -1)
+			return 2;
+		req.body = post;
+		if (!ctl_fetch_is_mail(req.url))
+			req.method = "POST";
+	}
 	signal(SIGPIPE, SIG_IGN);
-	return ctl_fetch_run(&req, want_body);
+	rc = ctl_fetch_run(&req, want_body, post_path != NULL);
+	free(post);
+	return rc;
 }

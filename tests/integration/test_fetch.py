@@ -3,8 +3,10 @@
 `yuqingctl fetch`, against the scriptable HttpServer fixture on loopback:
 conditional GET, decoding, the body and header caps (a gzip bomb too),
 the low-speed abort, redirect chains and permanent moves, Retry-After,
-cache headers, transport errors, what is sent, and the charset.  Only
-127.0.0.1 is ever contacted."""
+cache headers, transport errors, what is sent, and the charset; then the
+alert channels' paths: POSTs (byte-exact bodies, no redirect followed) and
+mails to the SmtpSink fixture (envelope, exact message, AUTH, 4xx/5xx
+replies, mandatory STARTTLS).  Only 127.0.0.1 is ever contacted."""
 
 import calendar
 import email.utils
@@ -21,7 +23,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from yqd import SANITIZED, YUQINGCTL  # noqa: E402
-from yqfix import HttpServer, Response, free_port  # noqa: E402
+from yqfix import HttpServer, Response, SmtpSink, free_port  # noqa: E402
 
 RSS = (b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
        b'<title>t</title><item><title>\xe5\x8c\xba\xe6\x94\xbf\xe5\xba\x9c'
@@ -45,12 +47,18 @@ class Fetch:
     """One finished `yuqingctl fetch`: rc, doc (parsed JSON or None),
     stderr, elapsed seconds and the peak RSS in KiB."""
 
-    def __init__(self, args, timeout=30):
+    def __init__(self, args, timeout=30, input=None, env=None):
         cmd = [YUQINGCTL, "fetch"] + list(args)
         with tempfile.TemporaryFile() as err:
             start = time.monotonic()
-            p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err)
+            p = subprocess.Popen(
+                cmd, stdout=subprocess.PIPE, stderr=err, env=env,
+                stdin=subprocess.PIPE if input is not None else None)
             try:
+                if input is not None:
+                    # read whole before anything is printed: no deadlock
+                    p.stdin.write(input)
+                    p.stdin.close()
                 out = p.stdout.read()
             finally:
                 p.stdout.close()
@@ -376,7 +384,9 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(r.rc, 0)
         for opt in ("--etag", "--last-modified", "--max-body", "--timeout",
                     "--connect-timeout", "--low-speed-time", "--user-agent",
-                    "--header", "--insecure", "--body"):
+                    "--header", "--insecure", "--body", "--post",
+                    "--mail-from", "--mail-rcpt", "--user", "--password-env",
+                    "--require-tls"):
             self.assertIn(opt, r.stdout)
         self.assertEqual(Fetch([]).rc, 2)
         self.assertEqual(Fetch(["--max-body", "lots", self.srv.url("/")]).rc, 2)
@@ -385,6 +395,250 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(Fetch([self.srv.url("/"), "extra"]).rc, 2)
         self.assertEqual(Fetch(["--etag"]).rc, 2)
         self.assertEqual(self.srv.requests, [])
+
+    # -- POST, as the webhook channels send -------------------------------
+
+    def post_file(self, data):
+        return post_file(self, data)
+
+    def test_post_json_arrives_byte_exact(self):
+        body = json.dumps({"msgtype": "text", "text": {
+            "content": "【预警】区政府 煤矿透水 \u2028 \"quoted\"\n"}},
+            ensure_ascii=False).encode("utf-8")
+        self.srv.route("/robot/send", Response.json({"errcode": 0,
+                                                     "errmsg": "ok"}))
+        f = self.fetch("/robot/send?key=k1", "--post", self.post_file(body),
+                       "--header", "Content-Type: application/json",
+                       "--header", "X-Sig: abc", "--body")
+        self.assertEqual(f.rc, 0, f)
+        self.assertEqual(f["status"], 200)
+        self.assertIs(f["transport_ok"], True)
+        self.assertEqual(json.loads(f["body"]), {"errcode": 0, "errmsg": "ok"})
+        req = self.srv.requests[0]
+        self.assertEqual(req.method, "POST")
+        self.assertEqual(req.path, "/robot/send?key=k1")
+        self.assertEqual(req.body, body)
+        self.assertEqual(req.headers.get_all("Content-Type"),
+                         ["application/json"])
+        self.assertEqual(req.headers.get("Content-Length"), str(len(body)))
+        self.assertEqual(req.headers.get("X-Sig"), "abc")
+        self.assertRegex(req.headers.get("User-Agent"), r"^yuqing-monitor/")
+
+    def test_post_binary_body_from_stdin(self):
+        # NULs and every byte value, bigger than one socket write
+        body = bytes(range(256)) * 800
+        self.srv.route("/gw", Response(body=b"OK"))
+        f = self.fetch("/gw", "--post", "-", "--header",
+                       "Content-Type: application/octet-stream", "--body",
+                       input=body)
+        self.assertEqual(f.rc, 0, f)
+        self.assertEqual(f["body"], "OK")
+        self.assertEqual(self.srv.requests[0].method, "POST")
+        self.assertEqual(self.srv.requests[0].body, body)
+        # an empty body is a POST with Content-Length: 0
+        f = self.fetch("/gw", "--post", "-", input=b"")
+        self.assertEqual(f.rc, 0, f)
+        self.assertEqual(self.srv.requests[1].method, "POST")
+        self.assertEqual(self.srv.requests[1].body, b"")
+        self.assertEqual(self.srv.requests[1].headers.get("Content-Length"),
+                         "0")
+
+    def test_post_redirect_is_not_followed(self):
+        for code in (302, 307, 308):
+            self.srv.clear_requests()
+            self.srv.route("/hook", Response(code, headers={
+                "Location": "/elsewhere"}))
+            f = self.fetch("/hook", "--post", self.post_file(b'{"a":1}'))
+            self.assertEqual(f.rc, 1, f)  # a POST wants 2xx
+            self.assertIs(f["transport_ok"], True)
+            self.assertEqual(f["status"], code)
+            self.assertEqual(f["redirects"], 0)
+            self.assertIsNone(f["permanent_location"])
+            self.assertEqual([r.path for r in self.srv.requests], ["/hook"])
+
+    def test_post_500_reported(self):
+        self.srv.route("/hook", Response(500, body=b'{"errcode":-1}'))
+        f = self.fetch("/hook", "--post", self.post_file(b"{}"), "--body")
+        self.assertEqual(f.rc, 1, f)
+        self.assertIs(f["transport_ok"], True)
+        self.assertEqual(f["status"], 500)
+        self.assertIsNone(f["error"])
+        self.assertEqual(f["body"], '{"errcode":-1}')
+
+    def test_post_response_body_cap(self):
+        self.srv.route("/hook", Response(body=b"z" * 5000))
+        f = self.fetch("/hook", "--post", self.post_file(b"{}"),
+                       "--max-body", "4096")
+        self.assertIs(f["transport_ok"], False)
+        self.assertEqual(f["error"], "body larger than 4096 bytes")
+
+    def test_mail_options_need_a_mail_url(self):
+        post = self.post_file(b"x")
+        for extra in (["--mail-from", "a@x.test"], ["--mail-rcpt", "b@x.test"],
+                      ["--user", "u"], ["--require-tls"]):
+            r = Fetch(["--post", post] + extra + [self.srv.url("/")])
+            self.assertEqual(r.rc, 2, r)
+        self.assertEqual(Fetch(["--post", "/nonexistent/x",
+                                self.srv.url("/")]).rc, 2)
+        self.assertEqual(self.srv.requests, [])
+
+
+def post_file(test, data):
+    """data in a temp file removed when the test ends; its path."""
+    fd, path = tempfile.mkstemp(prefix="yq-post-")
+    with os.fdopen(fd, "wb") as fp:
+        fp.write(data)
+    test.addCleanup(os.unlink, path)
+    return path
+
+
+MAIL = ("From: yuqing-monitor <alerts@monitor.test>\r\n"
+        "To: duty@district.test\r\n"
+        "Subject: =?UTF-8?B?44CQ6aKE6K2m44CR?=\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=UTF-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n"
+        "\r\n"
+        "区政府: 煤矿透水\r\n"
+        ".a line that starts with a dot\r\n"
+        "..and two\r\n"
+        "\r\n"
+        "end\r\n").encode("utf-8")
+
+
+class MailTest(unittest.TestCase):
+    """yuqingctl fetch to smtp:// URLs, against the aiosmtpd SmtpSink."""
+
+    def start_sink(self, **kw):
+        sink = SmtpSink(**kw).start()
+        self.addCleanup(sink.stop)
+        return sink
+
+    def mail(self, sink, *args, message=MAIL, rcpts=("duty@district.test",),
+             env=None):
+        argv = ["--post", post_file(self, message),
+                "--mail-from", "alerts@monitor.test"]
+        for r in rcpts:
+            argv += ["--mail-rcpt", r]
+        argv += list(args) + ["smtp://127.0.0.1:%d" % sink.port]
+        f = Fetch(argv, env=env)
+        self.assertIsNotNone(f.doc, f)
+        self.assertIn(f.rc, (0, 1), f)
+        self.assertNotIn("Sanitizer", f.stderr)
+        self.assertLess(f.elapsed, 5.0, f)
+        return f
+
+    def test_delivered_with_envelope_and_exact_message(self):
+        sink = self.start_sink()
+        f = self.mail(sink, rcpts=("duty@district.test", "<chief@district.test>"))
+        self.assertEqual(f.rc, 0, f)
+        self.assertIs(f["transport_ok"], True)
+        self.assertEqual(f["status"], 250)
+        self.assertIsNone(f["error"])
+        msgs = sink.wait_messages(1)
+        self.assertEqual(len(msgs), 1)
+        m = msgs[0]
+        self.assertEqual(m.mail_from, "alerts@monitor.test")
+        self.assertEqual(m.rcpt_tos, ["duty@district.test", "chief@district.test"])
+        self.assertEqual(m.data, MAIL)  # dot-stuffing undone, byte-exact
+        self.assertEqual(m.message["Subject"], "【预警】")
+        self.assertIsNone(m.login)
+
+    def test_auth(self):
+        sink = self.start_sink(auth=("alerts", "s3cr3t pw"))
+        env = dict(os.environ, YQ_TEST_SMTP_PW="s3cr3t pw")
+        f = self.mail(sink, "--user", "alerts", "--password-env",
+                      "YQ_TEST_SMTP_PW", env=env)
+        self.assertEqual(f.rc, 0, f)
+        self.assertEqual(f["status"], 250)
+        m = sink.wait_messages(1)[0]
+        self.assertEqual(m.login, "alerts")
+        self.assertEqual(m.data, MAIL)
+        # a wrong password: 535, nothing sent
+        env["YQ_TEST_SMTP_PW"] = "wrong"
+        f = self.mail(sink, "--user", "alerts", "--password-env",
+                      "YQ_TEST_SMTP_PW", env=env)
+        self.assertEqual(f.rc, 1, f)
+        self.assertIs(f["transport_ok"], False)
+        self.assertEqual(f["status"], 535)
+        self.assertRegex(f["error"], r"^authentication failed: ")
+        # no credentials where AUTH is required: 530 on MAIL
+        f = self.mail(sink)
+        self.assertIs(f["transport_ok"], False)
+        self.assertEqual(f["status"], 530)
+        self.assertRegex(f["error"], r"^refused by the mail server: ")
+        self.assertEqual(len(sink.messages), 1)
+        self.assertEqual([a[2] for a in sink.auth_attempts], [True, False])
+        # the password comes from the environment only
+        self.assertEqual(Fetch(["--post", post_file(self, MAIL),
+                                "--mail-from", "a@x.test", "--mail-rcpt",
+                                "b@x.test", "--user", "alerts",
+                                "--password-env", "YQ_TEST_UNSET_VAR",
+                                "smtp://127.0.0.1:%d" % sink.port]).rc, 2)
+
+    def test_451_after_the_message(self):
+        sink = self.start_sink()
+        sink.response_code(451)
+        f = self.mail(sink)
+        self.assertEqual(f.rc, 1, f)
+        self.assertIs(f["transport_ok"], False)
+        self.assertEqual(f["status"], 451)
+        self.assertEqual(f["error"],
+                         "refused by the mail server: 451 after the message")
+        self.assertEqual(sink.messages, [])
+        self.assertEqual(len(sink.rejected), 1)
+        # the retry goes through
+        f = self.mail(sink)
+        self.assertEqual(f["status"], 250)
+        self.assertEqual(sink.wait_messages(1)[0].data, MAIL)
+
+    def test_451_on_mail_550_on_rcpt(self):
+        sink = self.start_sink()
+        sink.response_code(451, stage="mail")
+        f = self.mail(sink)
+        self.assertIs(f["transport_ok"], False)
+        self.assertEqual(f["status"], 451)
+        self.assertRegex(f["error"], r"^refused by the mail server: MAIL")
+        sink.response_code(550, stage="rcpt")
+        f = self.mail(sink)
+        self.assertEqual(f.rc, 1, f)
+        self.assertIs(f["transport_ok"], False)
+        self.assertEqual(f["status"], 550)
+        self.assertEqual(f["error"], "refused by the mail server: "
+                                     "RCPT failed: 550")
+        self.assertEqual(sink.messages, [])
+        self.assertEqual(sink.rejected, [])
+
+    def test_require_tls_without_starttls_sends_nothing(self):
+        sink = self.start_sink()
+        f = self.mail(sink, "--require-tls")
+        self.assertEqual(f.rc, 1, f)
+        self.assertIs(f["transport_ok"], False)
+        self.assertRegex(f["error"], r"^TLS required but the server has "
+                                     r"no STARTTLS")
+        self.assertEqual(sink.messages, [])
+        self.assertEqual(sink.rejected, [])
+
+    def test_message_without_final_crlf_gets_one(self):
+        sink = self.start_sink()
+        f = self.mail(sink, message=MAIL[:-2])
+        self.assertEqual(f.rc, 0, f)
+        self.assertEqual(sink.wait_messages(1)[0].data, MAIL)
+
+    def test_bad_envelope_refused_before_connecting(self):
+        sink = self.start_sink()
+        for bad in ("a@x.test>\r\nRCPT TO:<evil@x.test", "", "<>"):
+            argv = ["--post", post_file(self, MAIL), "--mail-from",
+                    "alerts@monitor.test", "--mail-rcpt", bad,
+                    "smtp://127.0.0.1:%d" % sink.port]
+            r = Fetch(argv)
+            self.assertEqual(r.rc, 1, r)
+            self.assertIsNone(r.doc, r)
+            self.assertIn("cannot start", r.stderr)
+        self.assertEqual(Fetch(["--post", post_file(self, MAIL),
+                                "--mail-from", "a@x.test",
+                                "smtp://127.0.0.1:%d" % sink.port]).rc, 2)
+        self.assertEqual(sink.messages, [])
 
 
 if __name__ == "__main__":
