@@ -64,6 +64,9 @@ void feedstore_reconfigure(struct feedstore *, const struct config *);
 void feedstore_link_up(struct feedstore *);
 int64_t feedstore_items_recorded(const struct feedstore *);
 void feedstore_on_items(struct feedstore *, void (*)(void *), void *);
+typedef void (*feedstore_event_fn)(const char *id, const char *event,
+                                   const struct feed_state *, void *arg);
+void feedstore_on_event(struct feedstore *, feedstore_event_fn, void *);
 void feedstore_free(struct feedstore *);
 
 /* incidentstore.c */
@@ -76,6 +79,10 @@ void incidentstore_hooks(struct incidentstore *, struct incidents_hooks *);
 void incidentstore_link_up(struct incidentstore *);
 void incidentstore_poke(struct incidentstore *);
 void incidentstore_flush(struct incidentstore *);
+typedef void (*istore_alert_fn)(const struct incident *, int milestone,
+                                int stage, const char *stage_name,
+                                int64_t due_at, int64_t now, void *arg);
+void incidentstore_on_alert(struct incidentstore *, istore_alert_fn, void *);
 int64_t incidentstore_alerts(const struct incidentstore *);
 void incidentstore_free(struct incidentstore *);
 
@@ -257,5 +264,67 @@ int sign_ack_verify(const char *secret, const char *token, int64_t now,
 /* Year, month (1..12) and day (1..31) of a day count from 1970-01-01,
  * negative before it: proleptic Gregorian, for Date: and TC3 dates. */
 void sign_civil(int64_t days, int64_t *y, int *mon, int *mday);
+
+/* deliver.c */
+struct deliver;
+struct deliver *deliver_new(struct event_base *, struct store *,
+                            const struct config *);
+void deliver_reconfigure(struct deliver *, const struct config *);
+void deliver_link_up(struct deliver *);
+void deliver_alert(struct deliver *, const struct incident *, int, int,
+                   const char *, int64_t, int64_t);
+void deliver_source_down(struct deliver *, const char *, const char *, int64_t);
+int64_t deliver_sent(const struct deliver *);
+void deliver_free(struct deliver *);
+
+/* spool.c */
+struct spool;
+struct spool *spool_open(const char *, const char *, char *, size_t);
+int spool_append(struct spool *, const char *);
+long spool_read(struct spool *, void (*)(const char *, void *), void *);
+int spool_clear(struct spool *);
+size_t spool_size(const struct spool *);
+void spool_close(struct spool *);
+
+/* render.c */
+/*
+ * Alert texts from the configured templates: {name} placeholders, "{{"
+ * and "}}" for literal braces.  Pure: no I/O, no clock; times are given.
+ * Every pointer is borrowed for the call; a NULL string renders as "".
+ */
+struct render_vars {
+	const char *title;
+	const char *class;       /* "major" 重大, "ordinary" 一般 */
+	const char *grade;       /* as is, e.g. "重大" */
+	const char *category;    /* as is, e.g. "事故灾难" */
+	const char *milestone;   /* "release", "presser", "response" */
+	const char *stage;       /* "warn-2h", "breach", "overdue-3" */
+	int64_t due;             /* epoch ms; 0: unset ({due} etc. are "") */
+	int64_t now;             /* epoch ms, for {time_left} and {overdue} */
+	int64_t since;           /* epoch ms; 0: unset */
+	int utc_offset_min;      /* local zone, e.g. +480 for Asia/Shanghai */
+	const char *departments; /* "a,b" shown as "a、b" */
+	const char *link;
+	const char *ack_link;
+	uint64_t incident; /* 0: unset */
+	const char *source;
+	const char *feed;
+	int64_t items; /* < 0: unset */
+	const char *summary;
+	const char *error;
+};
+/* Render tmpl into out (outsz > 0 bytes, always NUL-terminated; a text
+ * too long is cut at a UTF-8 character boundary).  Returns the bytes
+ * written, or -1 (out "") for an unknown or unclosed placeholder. */
+int render_text(const char *tmpl, const struct render_vars *v, char *out,
+                size_t outsz);
+/* As render_text, but at most max_chars code points (134 for two
+ * concatenated UCS-2 SMS segments): {title} is shortened with "…" until
+ * the text fits; if it does not fit even without the title, the text is
+ * cut and ends in "…".  Returns the bytes written, or -1. */
+int render_sms(const char *tmpl, const struct render_vars *v, size_t max_chars,
+               char *out, size_t outsz);
+/* Code points in s (an invalid byte counts as one); 0 for NULL. */
+size_t render_chars(const char *s);
 
 #endif

@@ -60,6 +60,8 @@ struct feedstore {
 	void (*items_cb)(void *);
 	void *items_arg;
 	struct event *start_ev;
+	feedstore_event_fn event_cb;
+	void *event_arg;
 };
 
 /* Per poll, until the script answers. */
@@ -258,6 +260,16 @@ feedstore_event_cb(const char *id, const char *event,
 	    "error %s failures %lld",
 	    store_prefix(fst->store), event, id, (long long)clock_now_ms(),
 	    st->last_error ? st->last_error : "", (long long)st->failures);
+	if (fst->event_cb != NULL)
+		fst->event_cb(id, event, st, fst->event_arg);
+}
+
+/* Who else hears of sources going down and up (delivery). */
+void
+feedstore_on_event(struct feedstore *fst, feedstore_event_fn fn, void *arg)
+{
+	fst->event_cb = fn;
+	fst->event_arg = arg;
 }
 
 static void

@@ -72,6 +72,8 @@ struct incidentstore {
 	int64_t duplicates; /* alerts already recorded (idempotency) */
 	istore_ready_cb ready_cb;
 	void *ready_arg;
+	istore_alert_fn on_alert; /* delivery, told of every stage fired */
+	void *on_alert_arg;
 	struct istore_batch *batch; /* being filled this loop iteration */
 	struct event *flush_ev;     /* sends it after the current callback */
 	char sha[41];               /* of the script, once Redis has it */
@@ -137,6 +139,7 @@ static const struct istore_field {
     ISTORE_F("class", ISTORE_CLASS, cls),
     ISTORE_F("grade", ISTORE_GRADE, grade),
     ISTORE_F("title", ISTORE_STR, title),
+    ISTORE_F("link", ISTORE_STR, link),
     ISTORE_F("category", ISTORE_STR, category),
     ISTORE_F("place", ISTORE_STR, place),
     ISTORE_F("departments", ISTORE_STR, departments),
@@ -517,6 +520,17 @@ istore_alert_cb(const struct incident *inc, int k, int stage,
 	b->n++;
 	if (b->n >= ISTORE_BATCH_MAX || st->flush_ev == NULL)
 		incidentstore_flush(st);
+	if (st->on_alert != NULL)
+		st->on_alert(inc, k, stage, stage_name, due_at, now,
+		             st->on_alert_arg);
+}
+
+/* Who else hears of every stage fired (delivery). */
+void
+incidentstore_on_alert(struct incidentstore *st, istore_alert_fn fn, void *arg)
+{
+	st->on_alert = fn;
+	st->on_alert_arg = arg;
 }
 
 /* incidents hook: who met a milestone and the evidence (the URL). */

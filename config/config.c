@@ -1410,6 +1410,7 @@ static const struct cf_key cf_smtp_keys[] = {
     K("from", CF_STRING, struct conf_smtp, from, CF_REQUIRED, 3, 254, NULL,
       NULL),
     K("username", CF_STRING, struct conf_smtp, username, 0, 1, 254, NULL, NULL),
+    K("starttls", CF_BOOL, struct conf_smtp, starttls, 0, 0, 0, NULL, NULL),
     K("password", CF_SECRET, struct conf_smtp, password, 0, 0, 0, NULL, NULL),
     K("timeout", CF_DURATION, struct conf_smtp, timeout, 0, MS_SECOND,
       10 * MS_MINUTE, NULL, NULL),
@@ -1457,7 +1458,16 @@ static const struct cf_schema cf_robot_schema = {
     0, offsetof(struct conf_robot, present) + 1, NULL, cf_robot_check,
     cf_robot_keys};
 
+static const struct cf_key cf_console_keys[] = {
+    K("file", CF_STRING, struct conf_console, file, 0, 1, 1024, NULL, NULL),
+    END,
+};
+static const struct cf_schema cf_console_schema = {
+    0, offsetof(struct conf_console, present) + 1, NULL, NULL, cf_console_keys};
+
 static const struct cf_key cf_channels_keys[] = {
+    K("console", CF_GROUP, struct conf_channels, console, 0, 0, 0, NULL,
+      &cf_console_schema),
     K("smtp", CF_GROUP, struct conf_channels, smtp, 0, 0, 0, NULL,
       &cf_smtp_schema),
     K("sms", CF_GROUP, struct conf_channels, sms, 0, 0, 0, NULL,
@@ -1513,6 +1523,20 @@ static const struct cf_key cf_escalation_keys[] = {
 };
 static const struct cf_schema cf_escalation_schema = {0, 0, NULL, NULL,
                                                       cf_escalation_keys};
+
+static const struct cf_key cf_delivery_keys[] = {
+    K("retry_min", CF_DURATION, struct conf_delivery, retry_min, 0, 100,
+      MS_HOUR, NULL, NULL),
+    K("retry_max", CF_DURATION, struct conf_delivery, retry_max, 0, MS_SECOND,
+      MS_DAY, NULL, NULL),
+    K("max_attempts", CF_INT, struct conf_delivery, max_attempts, 0, 1, 1000,
+      NULL, NULL),
+    K("sms_chars", CF_INT, struct conf_delivery, sms_chars, 0, 40, 670, NULL,
+      NULL),
+    END,
+};
+static const struct cf_schema cf_delivery_schema = {0, 0, NULL, NULL,
+                                                    cf_delivery_keys};
 
 static const struct cf_key cf_milestone_keys[] = {
     K("window", CF_DURATION, struct conf_milestone, window, 0, MS_MINUTE,
@@ -1636,6 +1660,8 @@ static const struct cf_key cf_root_keys[] = {
       &cf_channels_schema),
     K("escalation", CF_GROUP, struct config, escalation, 0, 0, 0, NULL,
       &cf_escalation_schema),
+    K("delivery", CF_GROUP, struct config, delivery, 0, 0, 0, NULL,
+      &cf_delivery_schema),
     K("deadlines", CF_GROUP, struct config, deadlines, 0, 0, 0, NULL,
       &cf_deadlines_schema),
     K("templates", CF_GROUP, struct config, templates, 0, 0, 0, NULL,
@@ -1789,6 +1815,11 @@ cf_defaults(struct config *c)
 	c->fetch.down_after_failures = 5;
 	c->fetch.down_after = 30 * MS_MINUTE;
 	c->channels.smtp.timeout = 60 * MS_SECOND;
+	c->channels.smtp.starttls = 1;
+	c->delivery.retry_min = 10 * MS_SECOND;
+	c->delivery.retry_max = 10 * MS_MINUTE;
+	c->delivery.max_attempts = 20;
+	c->delivery.sms_chars = 134;
 	c->escalation.ack_major = 15 * MS_MINUTE;
 	c->escalation.ack_ordinary = 2 * MS_HOUR;
 	c->escalation.repeat = 30 * MS_MINUTE;

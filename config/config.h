@@ -175,6 +175,7 @@ struct conf_recipient {
 struct conf_smtp {
 	int present; /* the group is in the file: the channel is on */
 	char *url;
+	int starttls; /* smtp://: STARTTLS required (default true) */
 	char *from;
 	char *username;
 	struct secret password;
@@ -197,7 +198,13 @@ struct conf_robot {
 	struct secret secret;
 };
 
+struct conf_console {
+	int present; /* every message printed as a phone or mailbox shows it */
+	char *file;  /* appended to; NULL: standard output */
+};
+
 struct conf_channels {
+	struct conf_console console;
 	struct conf_smtp smtp;
 	struct conf_sms sms;
 	struct conf_robot wecom;
@@ -213,6 +220,13 @@ struct conf_level {
 	int64_t from_lead;
 	int at_breach;
 	int on_unacked;
+};
+
+struct conf_delivery {
+	int64_t retry_min;    /* first retry after a failed attempt */
+	int64_t retry_max;    /* backoff ceiling */
+	int64_t max_attempts; /* then the delivery is given up (logged) */
+	int64_t sms_chars;    /* an SMS text is cut to this many characters */
 };
 
 struct conf_escalation {
@@ -272,6 +286,7 @@ struct config {
 	CONF_LIST(struct conf_recipient) recipients;
 	struct conf_channels channels;
 	struct conf_escalation escalation;
+	struct conf_delivery delivery;
 	struct conf_deadlines deadlines;
 	struct conf_templates templates;
 	struct conf_api api;

@@ -302,6 +302,7 @@ inc_new(struct incidents *is, const struct item_in *it,
 	inc->grade = c->grade;
 	snprintf(inc->title, sizeof(inc->title), "%s",
 	         it->title ? it->title : "");
+	snprintf(inc->link, sizeof(inc->link), "%s", it->link ? it->link : "");
 	snprintf(inc->category, sizeof(inc->category), "%s",
 	         c->category ? c->category : "other");
 	snprintf(inc->place, sizeof(inc->place), "%s", c->place);

@@ -195,6 +195,7 @@ struct incident {
 	int cls;   /* CLASS_MAJOR or CLASS_ORDINARY */
 	enum grade grade;
 	char title[512];
+	char link[256]; /* the first item's, for alert texts */
 	char category[32];
 	char place[96];
 	char departments[256]; /* comma-separated */

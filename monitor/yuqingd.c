@@ -34,6 +34,7 @@ struct daemon {
 	struct ruleset *rules;
 	struct incidents *incidents;
 	struct incidentstore *istore;
+	struct deliver *deliver;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
 	int stopping;
 	int64_t started_ms;
@@ -106,6 +107,7 @@ daemon_store_state_cb(enum store_state s, const char *reason, void *arg)
 		daemon_record_start(d);
 		/* incidents first; their readiness starts the feeds */
 		incidentstore_link_up(d->istore);
+		deliver_link_up(d->deliver);
 	}
 	daemon_notify_status(d, "");
 }
@@ -117,6 +119,30 @@ daemon_incidents_ready_cb(void *arg)
 	struct daemon *d = arg;
 
 	feedstore_link_up(d->feedstore);
+}
+
+/* A stage fired: to the people the escalation names. */
+static void
+daemon_alert_cb(const struct incident *inc, int k, int stage,
+                const char *stage_name, int64_t due_at, int64_t now, void *arg)
+{
+	struct daemon *d = arg;
+
+	deliver_alert(d->deliver, inc, k, stage, stage_name, due_at, now);
+}
+
+/* A source went down: to the technical contact. */
+static void
+daemon_feed_event_cb(const char *id, const char *event,
+                     const struct feed_state *st, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (strcmp(event, "source_down") == 0)
+		deliver_source_down(
+		    d->deliver, id,
+		    st->last_error != NULL ? st->last_error : "",
+		    st->down_since > 0 ? st->down_since : clock_now_ms());
 }
 
 /* The feed store recorded new items: the incident engine reads them. */
@@ -283,6 +309,7 @@ daemon_reload(struct daemon *d)
 	feeds_reconfigure(d->feeds, nc);
 	feedstore_reconfigure(d->feedstore, nc);
 	incidents_reconfigure(d->incidents, nc, nrs);
+	deliver_reconfigure(d->deliver, nc);
 	rules_free(d->rules);
 	d->rules = nrs;
 	config_free(d->conf);
@@ -331,6 +358,7 @@ daemon_free(struct daemon *d)
 	httpd_free(d->httpd);
 	feeds_stop(d->feeds);
 	store_free(d->store); /* replies still due run now, with feeds alive */
+	deliver_free(d->deliver);
 	incidents_free(d->incidents);
 	incidentstore_free(d->istore);
 	feeds_free(d->feeds);
@@ -376,6 +404,11 @@ daemon_start(struct daemon *d)
 	if (d->incidents == NULL)
 		fatalx("cannot set up the incidents");
 	incidentstore_bind(d->istore, d->incidents);
+	d->deliver = deliver_new(d->base, d->store, d->conf);
+	if (d->deliver == NULL)
+		fatalx("cannot set up alert delivery");
+	incidentstore_on_alert(d->istore, daemon_alert_cb, d);
+	feedstore_on_event(d->feedstore, daemon_feed_event_cb, d);
 	feedstore_on_items(d->feedstore, daemon_items_cb, d);
 	feedstore_hooks(d->feedstore, &hooks);
 	d->feeds = feeds_new(d->base, d->conf, &hooks);

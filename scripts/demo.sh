@@ -16,7 +16,9 @@ mkdir -p "$demo"
 redis_pid=""
 yq_pid=""
 web_pid=""
+smtp_pid=""
 cleanup() {
+	[ -n "$smtp_pid" ] && kill "$smtp_pid" 2>/dev/null || true
 	[ -n "$yq_pid" ] && kill "$yq_pid" 2>/dev/null || true
 	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
 	[ -n "$web_pid" ] && kill "$web_pid" 2>/dev/null || true
@@ -40,7 +42,9 @@ free_port() {
 }
 port=$(free_port)
 feedport=$(free_port)
+smtpport=$(free_port)
 sed -e "s|@DEMO@|$demo|g" -e "s|@PORT@|$port|g" -e "s|@FEEDPORT@|$feedport|g" \
+	-e "s|@SMTPPORT@|$smtpport|g" \
 	-e "s|@RULES@|$(pwd)/config/rules|g" \
 	config/demo/demo.conf.in > "$demo/yuqing.conf"
 
@@ -61,6 +65,16 @@ i=0
 until curl -sf "http://127.0.0.1:$feedport/district.xml" >/dev/null 2>&1; do
 	i=$((i + 1))
 	[ $i -lt 100 ] || { echo "demo: the feed server did not start" >&2; exit 1; }
+	sleep 0.05
+done
+
+say "a local mailbox (SMTP on 127.0.0.1:$smtpport, decoded into $demo/mailbox.txt)"
+/usr/bin/python3 scripts/smtp-sink.py "$smtpport" "$demo/mailbox.txt" >"$demo/smtp.log" 2>&1 &
+smtp_pid=$!
+i=0
+until python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$smtpport),1)" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: the SMTP sink did not start" >&2; exit 1; }
 	sleep 0.05
 done
 
@@ -117,6 +131,18 @@ rcli --raw xrange yq:alerts - + |
 	TZ=Asia/Shanghai awk 'prev=="milestone"{m=$0} prev=="stage"{s=$0} prev=="due_at"{d=$0}
 	     prev=="title"{printf "  %s  %-8s %-9s %s\n", strftime("%m-%d %H:%M", d/1000), m, s, $0} {prev=$0}'
 
+say "what the phones showed (console channel): on-call staff at every stage, the director from 1 h before and at the breach, the leader at the breach, the 区应急局 contact for its incident"
+sleep 0.5
+grep -c '^┌─' "$demo/phones.txt" | sed 's/^/  messages: /'
+awk '/^┌─/{n++} n<=4' "$demo/phones.txt" | sed 's/^/  /'
+echo "  ..."
+grep -E '^┌─' "$demo/phones.txt" | grep -E '李主任|张区长' | head -6 | sed 's/^/  /'
+grep -A3 '张区长' "$demo/phones.txt" | head -4 | sed 's/^/  /'
+
+say "what reached the mailbox (the director, decoded back from RFC 2047 and base64)"
+awk '/^✉/{n++} n==1' "$demo/mailbox.txt" | sed 's/^/  /'
+echo "  (mails in all: $(grep -c '^✉' "$demo/mailbox.txt"))"
+
 say "the RSSHub route answers an HTML page: a fetch failure, then 'source down'"
 i=0
 until redis-cli -s "$demo/redis.sock" xlen yq:events | grep -qv '^0$'; do
@@ -155,4 +181,6 @@ say "what it recorded in redis"
 redis-cli -s "$demo/redis.sock" hgetall yq:daemon | paste - -
 kill "$web_pid" 2>/dev/null || true
 web_pid=""
+kill "$smtp_pid" 2>/dev/null || true
+smtp_pid=""
 [ "$rc" = 0 ]

@@ -1,0 +1,1336 @@
+/*
+ * deliver.c: recorded alerts to people.  For each alert the escalation
+ * levels say who gets it and each recipient's contacts say how; a group
+ * robot gets one message per alert with the recipients @mentioned.  Every
+ * delivery (incident, milestone, stage, recipient, channel) is claimed in
+ * Redis before it is sent (one Lua script: the claim holds everything
+ * needed to send it again), then retried with backoff and jitter until it
+ * succeeds, a later stage of the same milestone supersedes it, it fails
+ * for good (SMTP 5xx, HTTP 4xx, a robot's errcode) or it runs out of
+ * attempts.  Every attempt and the provider's answer go to the
+ * PREFIX:deliveries stream.  A claim whose owner died between sending
+ * and recording is sent once more by the next daemon (at most once
+ * again).  While Redis is away a delivery is still sent: claimed in a
+ * local append-only spool instead (spool.c), and the claims and outcomes
+ * are replayed into Redis when it returns.  Channels are backends behind
+ * one small interface.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerts/alerts.h"
+
+#define DL_TEXT_MAX    4096
+#define DL_ANSWER_MAX  512
+#define DL_MENTION_MAX 32
+#define DL_TTL         "2592000" /* 30 days, as the alert keys */
+
+enum dl_channel { DL_CONSOLE, DL_EMAIL, DL_SMS, DL_WECOM, DL_DINGTALK, DL_N };
+static const char *const dl_channel_names[DL_N] = {"console", "email", "sms",
+                                                   "wecom", "dingtalk"};
+
+/* One delivery: everything needed to send it (again) lives here. */
+struct dl_job {
+	struct deliver *d;
+	char key[256];   /* incident:milestone:stage:recipient:channel */
+	char group[160]; /* incident:milestone:recipient:channel */
+	enum dl_channel ch;
+	char recipient[64]; /* recipient id, or "group" for a robot */
+	char name[128];     /* the recipient's name */
+	char contact[256];  /* mobile or e-mail address */
+	char mentions[DL_MENTION_MAX *
+	              16]; /* robots: mobiles, comma-separated */
+	char subject[512];
+	char text[DL_TEXT_MAX];
+	int stage;
+	int attempts;
+	int claiming; /* the claim is on its way to Redis */
+	int claimed;  /* Redis (or the spool) said this run may send it */
+	int sending;  /* a transfer is in flight */
+	int done;     /* sent, failed for good, superseded or given up */
+	struct event *timer;
+	TAILQ_ENTRY(dl_job) entry;
+};
+TAILQ_HEAD(dl_jobs, dl_job);
+
+struct deliver {
+	struct event_base *base;
+	struct store *store;
+	const struct config *conf;
+	struct fetcher *fetcher;
+	struct dl_jobs jobs;
+	char owner[64];      /* this run: pid and start time */
+	int resumed;         /* pending deliveries of earlier runs picked up */
+	struct spool *spool; /* NULL: without Redis nothing is sent */
+	char **local;        /* keys claimed in the spool, not yet in Redis */
+	size_t nlocal;
+	int64_t sent, failed, superseded, attempts;
+};
+
+/* Claim a delivery.  ARGV: prefix, key, owner, now, then the fields to
+ * keep (pairs).  1: claimed now; 2: an earlier run claimed it and died
+ * before recording the outcome (send once more; a pending retry goes on);
+ * 0: not ours to send. */
+static const char dl_claim_script[] =
+    "local k = ARGV[1] .. ':delivery:' .. ARGV[2]\n"
+    "local st = redis.call('HGET', k, 'state')\n"
+    "if not st then\n"
+    "  redis.call('HSET', k, 'state', 'sending', 'owner', ARGV[3],\n"
+    "    'claimed_at', ARGV[4], 'attempts', 0)\n"
+    "  for i = 5, #ARGV, 2 do redis.call('HSET', k, ARGV[i], ARGV[i + 1]) "
+    "end\n"
+    "  redis.call('EXPIRE', k, " DL_TTL ")\n"
+    "  redis.call('SADD', ARGV[1] .. ':deliveries:pending', ARGV[2])\n"
+    "  return 1\n"
+    "end\n"
+    "if redis.call('HGET', k, 'owner') == ARGV[3] then return 0 end\n"
+    "if st == 'retry' then\n"
+    "  redis.call('HSET', k, 'owner', ARGV[3])\n"
+    "  return 2\n"
+    "end\n"
+    "if st == 'sending' and redis.call('HGET', k, 'resumed') ~= '1' then\n"
+    "  redis.call('HSET', k, 'owner', ARGV[3], 'resumed', '1')\n"
+    "  return 2\n"
+    "end\n"
+    "return 0\n";
+
+static void dl_send(struct dl_job *);
+static void dl_record_redis(struct deliver *, const char *, const char *,
+                            const char *, int, const char *, long, const char *,
+                            const char *);
+
+static int
+dl_utc_offset(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	return (int)(tm.tm_gmtoff / 60);
+}
+
+static void
+dl_job_free(struct dl_job *j)
+{
+	if (j == NULL)
+		return;
+	if (j->timer != NULL)
+		event_free(j->timer);
+	free(j);
+}
+
+/* Forget a finished job (never while its transfer is in flight). */
+static void
+dl_job_drop(struct dl_job *j)
+{
+	if (j->sending || j->claiming)
+		return; /* the callback in flight drops it */
+	TAILQ_REMOVE(&j->d->jobs, j, entry);
+	dl_job_free(j);
+}
+
+/* The outcome of one attempt, into the stream and the claim. */
+static void
+dl_record(struct dl_job *j, const char *state, long status, const char *answer)
+{
+	struct deliver *d = j->d;
+	char now[32];
+
+	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
+	if (store_state(d->store, NULL) != STORE_UP && d->spool != NULL) {
+		json_t *o = json_pack(
+		    "{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s}", "op",
+		    "record", "key", j->key, "channel", dl_channel_names[j->ch],
+		    "recipient", j->recipient, "attempt", j->attempts, "state",
+		    state, "status", (json_int_t)status, "answer",
+		    answer != NULL ? answer : "", "at", now);
+		char *line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+		if (line == NULL || spool_append(d->spool, line) == -1)
+			log_err("delivery outcome lost (redis away, spool "
+			        "refused): key=%s state=%s",
+			        j->key, state);
+		free(line);
+		json_decref(o);
+		return;
+	}
+	dl_record_redis(d, j->key, dl_channel_names[j->ch], j->recipient,
+	                j->attempts, state, status, answer, now);
+}
+
+/* The outcome into the stream and the claim (and out of the pending set
+ * once final).  Strings are borrowed. */
+static void
+dl_record_redis(struct deliver *d, const char *key, const char *channel,
+                const char *recipient, int attempt, const char *state,
+                long status, const char *answer, const char *now)
+{
+	store_command(d->store, NULL, NULL,
+	              "XADD %s:deliveries MAXLEN ~ 1000000 * key %s channel %s "
+	              "recipient %s attempt %d state %s status %ld answer %s "
+	              "at %s",
+	              store_prefix(d->store), key, channel, recipient, attempt,
+	              state, status, answer != NULL ? answer : "", now);
+	store_command(d->store, NULL, NULL,
+	              "HSET %s:delivery:%s state %s attempts %d answer %s "
+	              "updated_at %s",
+	              store_prefix(d->store), key, state, attempt,
+	              answer != NULL ? answer : "", now);
+	if (strcmp(state, "retry") != 0)
+		store_command(d->store, NULL, NULL,
+		              "SREM %s:deliveries:pending %s",
+		              store_prefix(d->store), key);
+}
+
+static void
+dl_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	dl_send(arg);
+}
+
+/* Backoff with jitter: retry_min doubling up to retry_max, +-20 %. */
+static int64_t
+dl_backoff(const struct deliver *d, int attempts)
+{
+	int64_t ms = d->conf->delivery.retry_min;
+	int i;
+
+	for (i = 1; i < attempts && ms < d->conf->delivery.retry_max; i++)
+		ms *= 2;
+	if (ms > d->conf->delivery.retry_max)
+		ms = d->conf->delivery.retry_max;
+	return ms - ms / 5 + (int64_t)(random() % (ms / 5 * 2 + 1));
+}
+
+/*
+ * An attempt ended: ok, or failed (permanent: do not retry).  status and
+ * answer are the provider's, borrowed.
+ */
+static void
+dl_done(struct dl_job *j, int ok, int permanent, long status,
+        const char *answer)
+{
+	struct deliver *d = j->d;
+	struct timeval tv;
+
+	j->sending = 0;
+	if (ok) {
+		d->sent++;
+		j->done = 1;
+		log_info("alert delivered: key=%s channel=%s recipient=%s "
+		         "attempt=%d status=%ld",
+		         j->key, dl_channel_names[j->ch], j->recipient,
+		         j->attempts, status);
+		dl_record(j, "sent", status, answer);
+	} else if (j->done) {
+		/* superseded while the attempt ran */
+		dl_record(j, "superseded", status, answer);
+	} else if (permanent || j->attempts >= d->conf->delivery.max_attempts) {
+		d->failed++;
+		j->done = 1;
+		log_err("alert NOT delivered, giving up: key=%s channel=%s "
+		        "recipient=%s attempt=%d status=%ld answer=\"%.200s\"",
+		        j->key, dl_channel_names[j->ch], j->recipient,
+		        j->attempts, status, answer != NULL ? answer : "");
+		dl_record(j, permanent ? "failed" : "given_up", status, answer);
+	} else {
+		int64_t wait = dl_backoff(d, j->attempts);
+
+		log_warnx("alert delivery failed, retrying: key=%s channel=%s "
+		          "recipient=%s attempt=%d status=%ld in_ms=%lld "
+		          "answer=\"%.200s\"",
+		          j->key, dl_channel_names[j->ch], j->recipient,
+		          j->attempts, status, (long long)wait,
+		          answer != NULL ? answer : "");
+		dl_record(j, "retry", status, answer);
+		if (j->timer == NULL)
+			j->timer = evtimer_new(d->base, dl_retry_cb, j);
+		clock_real_timeval(wait, &tv);
+		if (j->timer != NULL && evtimer_add(j->timer, &tv) == 0)
+			return;
+	}
+	dl_job_drop(j);
+}
+
+/* Backends ------------------------------------------------------------ */
+
+/* console: print the message as the phone or mailbox would show it
+ * (to channels.console.file, or standard output). */
+static void
+dl_console_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dl_job *j = arg;
+	const char *path = j->d->conf->channels.console.file;
+	FILE *f = path != NULL ? fopen(path, "a") : stdout;
+	const char *p = j->text, *nl;
+	char when[40];
+
+	(void)fd;
+	(void)what;
+	if (f == NULL) {
+		dl_done(j, 0, 0, 0, "cannot open the console file");
+		return;
+	}
+	clock_format(clock_now_ms(), when, sizeof(when));
+	fprintf(f, "\n┌─ %s %s → %s%s%s\n", when, dl_channel_names[j->ch],
+	        j->name, j->contact[0] ? " " : "", j->contact);
+	if (j->subject[0] != '\0')
+		fprintf(f, "│ %s\n│\n", j->subject);
+	while ((nl = strchr(p, '\n')) != NULL) {
+		fprintf(f, "│ %.*s\n", (int)(nl - p), p);
+		p = nl + 1;
+	}
+	fprintf(f, "│ %s\n└─\n", p);
+	if (f != stdout)
+		fclose(f);
+	else
+		fflush(f);
+	dl_done(j, 1, 0, 0, "printed");
+}
+
+static int
+dl_console_send(struct dl_job *j)
+{
+	struct timeval tv = {0, 0};
+
+	/* never call back from inside the send */
+	if (j->timer == NULL)
+		j->timer = evtimer_new(j->d->base, dl_console_cb, j);
+	else
+		event_assign(j->timer, j->d->base, -1, 0, dl_console_cb, j);
+	return j->timer != NULL ? evtimer_add(j->timer, &tv) : -1;
+}
+
+/* HTTP answers: 2xx and (robots) errcode 0 are success; 4xx but 429 are
+ * permanent; anything else is retried. */
+static void
+dl_http_cb(const struct fetch_result *res, void *arg)
+{
+	struct dl_job *j = arg;
+	char answer[DL_ANSWER_MAX];
+	int ok = 0, permanent = 0;
+
+	if (!res->transport_ok) {
+		dl_done(j, 0, 0, res->status, res->error);
+		return;
+	}
+	snprintf(answer, sizeof(answer), "%s", res->body);
+	ok = res->status >= 200 && res->status < 300;
+	permanent =
+	    res->status >= 400 && res->status < 500 && res->status != 429;
+	if (ok && (j->ch == DL_WECOM || j->ch == DL_DINGTALK)) {
+		json_error_t e;
+		json_t *o = json_loadb(res->body, res->body_len, 0, &e);
+		json_t *code = json_object_get(o, "errcode");
+
+		/* errcode != 0 is a failure even on HTTP 200; throttling
+		 * (DingTalk 130101, WeCom 45009) is retried */
+		ok = json_is_integer(code) && json_integer_value(code) == 0;
+		if (!ok && json_is_integer(code))
+			permanent = json_integer_value(code) != 130101 &&
+			            json_integer_value(code) != 45009 &&
+			            json_integer_value(code) != -1;
+		json_decref(o);
+	}
+	if (ok && j->ch == DL_SMS && j->d->conf->channels.sms.success != NULL)
+		ok =
+		    strstr(res->body, j->d->conf->channels.sms.success) != NULL;
+	dl_done(j, ok, permanent, res->status, answer);
+}
+
+static int
+dl_post(struct dl_job *j, const char *url, const char *body, size_t len,
+        const char *content_type)
+{
+	const struct conf_fetch *f = &j->d->conf->fetch;
+	char ct[128];
+	const char *headers[2];
+	struct fetch_request req;
+
+	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+	headers[0] = ct;
+	headers[1] = NULL;
+	memset(&req, 0, sizeof(req));
+	req.url = url;
+	req.method = "POST";
+	req.body = body;
+	req.body_len = len;
+	req.headers = headers;
+	req.user_agent = f->user_agent;
+	req.tls_verify = 1;
+	req.max_body = 64 << 10;
+	req.connect_timeout = f->connect_timeout;
+	req.timeout = f->timeout;
+	return fetcher_start(j->d->fetcher, &req, dl_http_cb, j);
+}
+
+/* A JSON array of the mobiles in a comma-separated list. */
+static json_t *
+dl_mobiles(const char *list)
+{
+	json_t *a = json_array();
+	char buf[DL_MENTION_MAX * 16], *p, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (p = strtok_r(buf, ",", &save); p != NULL;
+	     p = strtok_r(NULL, ",", &save))
+		json_array_append_new(a, json_string(p));
+	return a;
+}
+
+static int
+dl_robot_send(struct dl_job *j)
+{
+	const struct conf_channels *c = &j->d->conf->channels;
+	const struct conf_robot *r =
+	    j->ch == DL_WECOM ? &c->wecom : &c->dingtalk;
+	char url[2048];
+	json_t *o;
+	char *body;
+	int rc;
+
+	if (j->ch == DL_WECOM) {
+		o = json_pack("{s:s, s:{s:s, s:o}}", "msgtype", "text", "text",
+		              "content", j->text, "mentioned_mobile_list",
+		              dl_mobiles(j->mentions));
+		snprintf(url, sizeof(url), "%s", r->webhook.value);
+	} else {
+		o = json_pack("{s:s, s:{s:s}, s:{s:o}}", "msgtype", "text",
+		              "text", "content", j->text, "at", "atMobiles",
+		              dl_mobiles(j->mentions));
+		if (r->secret.value != NULL) {
+			if (sign_dingtalk_url(r->webhook.value, r->secret.value,
+			                      clock_real_wall_ms(), url,
+			                      sizeof(url)) == -1) {
+				json_decref(o);
+				return -1;
+			}
+		} else {
+			snprintf(url, sizeof(url), "%s", r->webhook.value);
+		}
+	}
+	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (body == NULL)
+		return -1;
+	rc = dl_post(j, url, body, strlen(body), "application/json");
+	free(body);
+	return rc;
+}
+
+/* The SMS gateway's body: {phone} {text} {key} filled in, JSON-escaped
+ * if the template is JSON, percent-encoded otherwise. */
+static int
+dl_sms_send(struct dl_job *j)
+{
+	const struct conf_sms *s = &j->d->conf->channels.sms;
+	const char *tmpl =
+	    s->body != NULL ? s->body : "{\"phone\":{phone},\"text\":{text}}";
+	int json = tmpl[0] == '{' || tmpl[0] == '[';
+	struct text_buf b;
+	const char *p;
+	int rc;
+
+	text_buf_init(&b, 16 << 10);
+	for (p = tmpl; *p != '\0';) {
+		const char *val = NULL;
+		size_t skip = 0;
+
+		if (strncmp(p, "{phone}", 7) == 0)
+			val = j->contact, skip = 7;
+		else if (strncmp(p, "{text}", 6) == 0)
+			val = j->text, skip = 6;
+		else if (strncmp(p, "{key}", 5) == 0)
+			val = j->key, skip = 5;
+		if (val == NULL) {
+			text_buf_add(&b, p, 1);
+			p++;
+			continue;
+		}
+		if (json) {
+			json_t *str = json_string(val);
+			char *enc = str != NULL
+			                ? json_dumps(str, JSON_ENCODE_ANY)
+			                : NULL;
+
+			if (enc != NULL)
+				text_buf_add(&b, enc, strlen(enc));
+			free(enc);
+			json_decref(str);
+		} else {
+			char enc[SIGN_PCT_SIZE(DL_TEXT_MAX)];
+
+			if (sign_pct(val, strlen(val), enc, sizeof(enc)) == 0)
+				text_buf_add(&b, enc, strlen(enc));
+		}
+		p += skip;
+	}
+	rc = b.truncated ? -1
+	                 : dl_post(j, s->url, b.s != NULL ? b.s : "", b.len,
+	                           json ? "application/json"
+	                                : "application/x-www-form-urlencoded");
+	text_buf_free(&b);
+	return rc;
+}
+
+static void
+dl_smtp_cb(const struct fetch_result *res, void *arg)
+{
+	struct dl_job *j = arg;
+	char answer[DL_ANSWER_MAX];
+
+	snprintf(answer, sizeof(answer), "%s",
+	         res->transport_ok ? "accepted" : res->error);
+	dl_done(j, res->transport_ok, res->status >= 500 && res->status < 600,
+	        res->status, answer);
+}
+
+/* "Name <addr>" or "addr" into its parts (in buf). */
+static void
+dl_split_from(const char *from, char *buf, size_t len, struct mail_addr *a)
+{
+	char *lt, *gt;
+
+	snprintf(buf, len, "%s", from);
+	lt = strchr(buf, '<');
+	gt = lt != NULL ? strchr(lt, '>') : NULL;
+	if (lt == NULL || gt == NULL) {
+		a->name = NULL;
+		a->addr = buf;
+		return;
+	}
+	*gt = '\0';
+	a->addr = lt + 1;
+	while (lt > buf && lt[-1] == ' ')
+		lt--;
+	*lt = '\0';
+	a->name = buf[0] != '\0' ? buf : NULL;
+}
+
+static int
+dl_smtp_send(struct dl_job *j)
+{
+	const struct conf_smtp *s = &j->d->conf->channels.smtp;
+	struct mail_addr to = {j->name, j->contact};
+	struct mail_msg m;
+	struct fetch_request req;
+	const char *rcpt[2] = {j->contact, NULL};
+	char frombuf[300], err[MAIL_ERR_MAX];
+	char *msg = NULL;
+	size_t len;
+	int64_t now = clock_real_wall_ms();
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	dl_split_from(s->from, frombuf, sizeof(frombuf), &m.from);
+	m.to = &to;
+	m.nto = 1;
+	m.subject = j->subject;
+	m.text = j->text;
+	m.textlen = strlen(j->text);
+	m.time_ms = now;
+	m.utc_offset_min = dl_utc_offset(now);
+	m.key = j->key;
+	if (mail_compose(&m, &msg, &len, err, sizeof(err)) == -1) {
+		log_err("cannot compose alert mail: key=%s: %s", j->key, err);
+		return -1;
+	}
+	memset(&req, 0, sizeof(req));
+	req.url = s->url;
+	req.body = msg;
+	req.body_len = len;
+	req.mail_from = m.from.addr;
+	req.mail_rcpt = rcpt;
+	req.username = s->username;
+	req.password = s->password.value;
+	req.require_tls = s->starttls;
+	req.tls_verify = 1;
+	req.connect_timeout = j->d->conf->fetch.connect_timeout;
+	req.timeout = s->timeout;
+	rc = fetcher_start(j->d->fetcher, &req, dl_smtp_cb, j);
+	free(msg);
+	return rc;
+}
+
+/* One small interface per channel (OpenSMTPD's table backends). */
+static const struct dl_backend {
+	int (*send)(struct dl_job *);
+} dl_backends[DL_N] = {
+    [DL_CONSOLE] = {dl_console_send}, [DL_EMAIL] = {dl_smtp_send},
+    [DL_SMS] = {dl_sms_send},         [DL_WECOM] = {dl_robot_send},
+    [DL_DINGTALK] = {dl_robot_send},
+};
+
+/* One attempt, if the job is still due one. */
+static void
+dl_send(struct dl_job *j)
+{
+	if (j->done || j->sending)
+		return;
+	j->attempts++;
+	j->d->attempts++;
+	j->sending = 1;
+	if (dl_backends[j->ch].send(j) == -1) {
+		j->sending = 0;
+		dl_done(j, 0, 0, 0, "cannot start the transfer");
+	}
+}
+
+/* Claims ---------------------------------------------------------------- */
+
+static void
+dl_claim_cb(redisReply *r, void *arg)
+{
+	struct dl_job *j = arg;
+
+	j->claiming = 0;
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		/* no claim, no send: the daemon holds nothing on disk yet
+		 * (the spool is to come); say so loudly */
+		log_err("alert delivery not claimed, NOT sent: key=%s "
+		        "error=\"%s\"",
+		        j->key,
+		        r == NULL                      ? "redis link lost"
+		        : r->type == REDIS_REPLY_ERROR ? r->str
+		                                       : "unexpected reply");
+		j->done = 1;
+		dl_job_drop(j);
+		return;
+	}
+	if (r->integer == 0) {
+		log_debug("alert delivery already claimed: key=%s", j->key);
+		j->done = 1;
+		dl_job_drop(j);
+		return;
+	}
+	if (r->integer == 2)
+		log_notice("alert delivery resumed from an earlier run, "
+		           "sending once more: key=%s",
+		           j->key);
+	j->claimed = 1;
+	if (j->done) { /* superseded while the claim was on its way */
+		dl_record(j, "superseded", 0, "a later stage");
+		dl_job_drop(j);
+		return;
+	}
+	dl_send(j);
+}
+
+/* What a claim keeps: everything needed to send the delivery again. */
+static json_t *
+dl_claim_fields(const struct dl_job *j)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
+	                 "channel", dl_channel_names[j->ch], "recipient",
+	                 j->recipient, "name", j->name, "contact", j->contact,
+	                 "mentions", j->mentions, "subject", j->subject, "text",
+	                 j->text, "group", j->group, "stage", j->stage, "key",
+	                 j->key);
+}
+
+/* EVAL the claim script for key with fields (borrowed); cb as for
+ * store_args_send.  -1 if it could not be sent. */
+static int
+dl_claim_send(struct deliver *d, const char *key, json_t *fields, int64_t at,
+              store_reply_cb cb, void *arg)
+{
+	struct store_args a = {0};
+	const char *name;
+	json_t *v;
+	int rc;
+
+	store_args_add(&a, "EVAL", sizeof(dl_claim_script));
+	store_args_add(&a, dl_claim_script, sizeof(dl_claim_script));
+	store_args_add(&a, "0", 2);
+	store_args_add(&a, store_prefix(d->store), 256);
+	store_args_add(&a, key, 256);
+	store_args_add(&a, d->owner, sizeof(d->owner));
+	store_args_addf(&a, "%lld", (long long)at);
+	json_object_foreach(fields, name, v)
+	{
+		store_args_add(&a, name, 64);
+		if (json_is_integer(v))
+			store_args_addf(&a, "%lld",
+			                (long long)json_integer_value(v));
+		else
+			store_args_add(&a,
+			               json_string_value(v) != NULL
+			                   ? json_string_value(v)
+			                   : "",
+			               DL_TEXT_MAX);
+	}
+	rc = store_args_send(d->store, &a, cb, arg);
+	store_args_clear(&a);
+	return rc;
+}
+
+static int
+dl_local_has(const struct deliver *d, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < d->nlocal; i++)
+		if (strcmp(d->local[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+dl_local_add(struct deliver *d, const char *key)
+{
+	char **nv = realloc(d->local, (d->nlocal + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return;
+	d->local = nv;
+	d->local[d->nlocal] = strdup(key);
+	if (d->local[d->nlocal] != NULL)
+		d->nlocal++;
+}
+
+/*
+ * Redis is away: claim in the spool (durably) and send.  A key claimed
+ * there before (this run or one that died) is not sent again.
+ */
+static void
+dl_claim_local(struct dl_job *j)
+{
+	struct deliver *d = j->d;
+	json_t *o;
+	char *line;
+	int ok;
+
+	if (dl_local_has(d, j->key)) {
+		j->done = 1;
+		dl_job_drop(j);
+		return;
+	}
+	o = json_pack("{s:s, s:s, s:I, s:o}", "op", "claim", "key", j->key,
+	              "at", (json_int_t)clock_now_ms(), "fields",
+	              dl_claim_fields(j));
+	line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	ok = line != NULL && spool_append(d->spool, line) == 0;
+	free(line);
+	json_decref(o);
+	if (!ok) {
+		log_err("alert delivery not claimed (redis away, spool "
+		        "refused), NOT sent: key=%s",
+		        j->key);
+		j->done = 1;
+		dl_job_drop(j);
+		return;
+	}
+	dl_local_add(d, j->key);
+	log_warnx("alert delivery claimed in the spool (redis away): key=%s",
+	          j->key);
+	j->claimed = 1;
+	dl_send(j);
+}
+
+/* Claim j in Redis (with what is needed to resend it) and send it then. */
+static void
+dl_claim(struct dl_job *j)
+{
+	struct deliver *d = j->d;
+	json_t *fields;
+	int rc;
+
+	if (store_state(d->store, NULL) != STORE_UP && d->spool != NULL) {
+		dl_claim_local(j);
+		return;
+	}
+	if (dl_local_has(d, j->key)) { /* in the spool, not yet replayed */
+		j->done = 1;
+		dl_job_drop(j);
+		return;
+	}
+	fields = dl_claim_fields(j);
+	j->claiming = 1;
+	rc = fields != NULL ? dl_claim_send(d, j->key, fields, clock_now_ms(),
+	                                    dl_claim_cb, j)
+	                    : -1;
+	json_decref(fields);
+	if (rc == -1) {
+		j->claiming = 0;
+		log_err("alert delivery not claimed, NOT sent: key=%s", j->key);
+		j->done = 1;
+		dl_job_drop(j);
+	}
+}
+
+/* A new job; a later stage supersedes the earlier ones of its group. */
+static void
+dl_queue(struct deliver *d, struct dl_job *j)
+{
+	struct dl_job *o;
+
+	TAILQ_FOREACH(o, &d->jobs, entry)
+	{
+		if (o->done || strcmp(o->group, j->group) != 0 ||
+		    o->stage >= j->stage)
+			continue;
+		o->done = 1;
+		d->superseded++;
+		if (o->timer != NULL)
+			evtimer_del(o->timer);
+		if (o->claimed && !o->sending)
+			dl_record(o, "superseded", 0, j->key);
+	}
+	/* finished ones that are not in flight go now */
+	for (o = TAILQ_FIRST(&d->jobs); o != NULL;) {
+		struct dl_job *next = TAILQ_NEXT(o, entry);
+
+		if (o->done && !o->sending && !o->claiming) {
+			TAILQ_REMOVE(&d->jobs, o, entry);
+			dl_job_free(o);
+		}
+		o = next;
+	}
+	TAILQ_INSERT_TAIL(&d->jobs, j, entry);
+	dl_claim(j);
+}
+
+/* Escalation ------------------------------------------------------------ */
+
+static int
+dl_in(const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	if (l->n == 0)
+		return 1;
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Does level l get this stage?  lead: ms before due (> 0 a warning, 0 the
+ * breach, < 0 an overdue reminder).  Without from_lead and at_breach: every
+ * stage; from_lead: warnings that close and everything from the breach
+ * on; at_breach alone: the breach only.
+ */
+static int
+dl_level_gets(const struct conf_level *l, const struct incident *inc, int k,
+              int64_t lead)
+{
+	if (!dl_in(&l->classes, class_name(inc->cls)) ||
+	    !dl_in(&l->milestones, milestone_name(k)))
+		return 0;
+	if (l->from_lead >= 0)
+		return lead <= l->from_lead;
+	if (l->at_breach)
+		return lead == 0;
+	return 1;
+}
+
+static const struct conf_recipient *
+dl_recipient(const struct config *c, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < c->recipients.n; i++)
+		if (strcmp(c->recipients.v[i].id, id) == 0)
+			return &c->recipients.v[i];
+	return NULL;
+}
+
+/* Is s one of the comma-separated departments? */
+static int
+dl_in_departments(const char *departments, const char *s)
+{
+	size_t n = strlen(s);
+	const char *p = departments;
+
+	while ((p = strstr(p, s)) != NULL) {
+		if ((p == departments || p[-1] == ',') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* The set of (recipient, channel) pairs an alert goes to. */
+struct dl_plan {
+	const struct conf_recipient *who[64];
+	unsigned channels[64]; /* bit per enum dl_channel */
+	size_t n;
+};
+
+static void
+dl_plan_add(struct dl_plan *p, const struct config *c,
+            const struct conf_recipient *r, const struct strlist *only)
+{
+	unsigned bits = 0;
+	size_t i;
+
+	if (c->channels.console.present && dl_in(only, "console"))
+		bits |= 1u << DL_CONSOLE;
+	if (r->email != NULL && c->channels.smtp.present &&
+	    dl_in(only, "email"))
+		bits |= 1u << DL_EMAIL;
+	if (r->mobile != NULL && c->channels.sms.present && dl_in(only, "sms"))
+		bits |= 1u << DL_SMS;
+	if (r->wecom && c->channels.wecom.present && dl_in(only, "wecom"))
+		bits |= 1u << DL_WECOM;
+	if (r->dingtalk && c->channels.dingtalk.present &&
+	    dl_in(only, "dingtalk"))
+		bits |= 1u << DL_DINGTALK;
+	for (i = 0; i < p->n; i++)
+		if (p->who[i] == r) {
+			p->channels[i] |= bits;
+			return;
+		}
+	if (p->n < 64 && bits != 0) {
+		p->who[p->n] = r;
+		p->channels[p->n++] = bits;
+	}
+}
+
+static void
+dl_vars(const struct incident *inc, int k, const char *stage, int64_t due_at,
+        int64_t now, struct render_vars *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->title = inc->title;
+	v->class = class_name(inc->cls);
+	v->grade = grade_name(inc->grade);
+	v->category = inc->category;
+	v->milestone = milestone_name(k);
+	v->stage = stage;
+	v->due = inc->ms[k].due;
+	v->now = now;
+	v->utc_offset_min = dl_utc_offset(now);
+	v->departments = inc->departments;
+	v->link = inc->link;
+	v->ack_link = "";
+	v->incident = inc->id;
+	v->items = inc->nitems;
+	(void)due_at;
+}
+
+/* A job for recipient r (NULL: a robot channel's group chat) on ch; the
+ * caller names it (key and group). */
+static struct dl_job *
+dl_job_new(struct deliver *d, const struct conf_recipient *r, int ch)
+{
+	struct dl_job *j = calloc(1, sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	j->d = d;
+	j->ch = (enum dl_channel)ch;
+	snprintf(j->recipient, sizeof(j->recipient), "%s",
+	         r != NULL ? r->id : "group");
+	if (r != NULL) {
+		snprintf(j->name, sizeof(j->name), "%s",
+		         r->name != NULL ? r->name : r->id);
+		snprintf(j->contact, sizeof(j->contact), "%s",
+		         ch == DL_EMAIL      ? r->email
+		         : r->mobile != NULL ? r->mobile
+		                             : "");
+	} else {
+		snprintf(j->name, sizeof(j->name), "%s",
+		         ch == DL_WECOM ? "企业微信群" : "钉钉群");
+	}
+	return j;
+}
+
+/* An alert's job: keyed incident:milestone:stage:recipient:channel, one
+ * group (for superseding) per incident, milestone, recipient, channel. */
+static void
+dl_job_name(struct dl_job *j, const struct incident *inc, int k,
+            const char *stage_name, int stage)
+{
+	j->stage = stage;
+	snprintf(j->key, sizeof(j->key), "%llu:%s:%s:%s:%s",
+	         (unsigned long long)inc->id, milestone_name(k), stage_name,
+	         j->recipient, dl_channel_names[j->ch]);
+	snprintf(j->group, sizeof(j->group), "%llu:%s:%s:%s",
+	         (unsigned long long)inc->id, milestone_name(k), j->recipient,
+	         dl_channel_names[j->ch]);
+}
+
+/*
+ * A stage of milestone k of inc was recorded (or is being): deliver it
+ * to everyone the escalation names.  inc is borrowed for the call.
+ */
+void
+deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
+              const char *stage_name, int64_t due_at, int64_t now)
+{
+	const struct config *c = d->conf;
+	const struct conf_templates *t = &c->templates;
+	int64_t lead = inc->ms[k].due - due_at;
+	struct render_vars v;
+	struct dl_plan p;
+	char mentions[2][DL_MENTION_MAX * 16] = {"", ""};
+	size_t i, n;
+	int ch;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < c->escalation.levels.n; i++) {
+		const struct conf_level *l = &c->escalation.levels.v[i];
+
+		if (!dl_level_gets(l, inc, k, lead))
+			continue;
+		for (n = 0; n < l->recipients.n; n++) {
+			const struct conf_recipient *r =
+			    dl_recipient(c, l->recipients.v[n]);
+
+			if (r != NULL)
+				dl_plan_add(&p, c, r, &l->channels);
+		}
+	}
+	/* the contact of each department the incident is routed to */
+	for (i = 0; i < c->recipients.n; i++) {
+		const struct conf_recipient *r = &c->recipients.v[i];
+		static const struct strlist all = {NULL, 0};
+
+		if (r->department != NULL &&
+		    dl_in_departments(inc->departments, r->department))
+			dl_plan_add(&p, c, r, &all);
+	}
+	dl_vars(inc, k, stage_name, due_at, now, &v);
+	for (i = 0; i < p.n; i++) {
+		const struct conf_recipient *r = p.who[i];
+
+		for (ch = 0; ch < DL_N; ch++) {
+			struct dl_job *j;
+
+			if (!(p.channels[i] & (1u << ch)))
+				continue;
+			if (ch == DL_WECOM || ch == DL_DINGTALK) {
+				char *m = mentions[ch == DL_DINGTALK];
+				size_t used = strlen(m);
+
+				if (r->mobile != NULL &&
+				    used + strlen(r->mobile) + 2 <
+				        sizeof(mentions[0]))
+					snprintf(m + used,
+					         sizeof(mentions[0]) - used,
+					         "%s%s", used ? "," : "",
+					         r->mobile);
+				continue; /* one group message, below */
+			}
+			j = dl_job_new(d, r, ch);
+			if (j == NULL)
+				continue;
+			dl_job_name(j, inc, k, stage_name, stage);
+			if (ch == DL_EMAIL) {
+				render_text(t->subject, &v, j->subject,
+				            sizeof(j->subject));
+				render_text(t->text, &v, j->text,
+				            sizeof(j->text));
+			} else {
+				render_sms(lead <= 0 ? t->breach_sms : t->sms,
+				           &v, (size_t)c->delivery.sms_chars,
+				           j->text, sizeof(j->text));
+			}
+			dl_queue(d, j);
+		}
+	}
+	for (ch = DL_WECOM; ch <= DL_DINGTALK; ch++) {
+		struct dl_job *j;
+
+		if (!(ch == DL_WECOM ? c->channels.wecom.present
+		                     : c->channels.dingtalk.present))
+			continue;
+		for (i = 0; i < p.n && !(p.channels[i] & (1u << ch)); i++)
+			;
+		if (i == p.n)
+			continue;
+		j = dl_job_new(d, NULL, ch);
+		if (j == NULL)
+			continue;
+		dl_job_name(j, inc, k, stage_name, stage);
+		snprintf(j->mentions, sizeof(j->mentions), "%s",
+		         mentions[ch == DL_DINGTALK]);
+		render_text(t->text, &v, j->text, sizeof(j->text));
+		dl_queue(d, j);
+	}
+}
+
+/* A feed went down: tell the technical contact. */
+void
+deliver_source_down(struct deliver *d, const char *feed, const char *error,
+                    int64_t since)
+{
+	const struct config *c = d->conf;
+	const struct conf_recipient *r;
+	struct render_vars v;
+	static const struct strlist all = {NULL, 0};
+	struct dl_plan p;
+	size_t i;
+	int ch;
+
+	if (c->escalation.technical == NULL)
+		return;
+	r = dl_recipient(c, c->escalation.technical);
+	if (r == NULL)
+		return;
+	memset(&p, 0, sizeof(p));
+	dl_plan_add(&p, c, r, &all);
+	memset(&v, 0, sizeof(v));
+	v.feed = feed;
+	v.error = error;
+	v.since = since;
+	v.now = clock_now_ms();
+	v.utc_offset_min = dl_utc_offset(v.now);
+	for (i = 0; i < p.n; i++)
+		for (ch = 0; ch < DL_N; ch++) {
+			struct dl_job *j;
+
+			if (!(p.channels[i] & (1u << ch)) || ch == DL_WECOM ||
+			    ch == DL_DINGTALK)
+				continue;
+			j = dl_job_new(d, r, ch);
+			if (j == NULL)
+				continue;
+			snprintf(j->key, sizeof(j->key), "source:%s:%lld:%s:%s",
+			         feed, (long long)since, r->id,
+			         dl_channel_names[ch]);
+			snprintf(j->group, sizeof(j->group), "%s", j->key);
+			snprintf(j->subject, sizeof(j->subject), "%s",
+			         ch == DL_EMAIL ? "【信息源中断】" : "");
+			render_sms(c->templates.source_down, &v,
+			           (size_t)c->delivery.sms_chars, j->text,
+			           sizeof(j->text));
+			dl_queue(d, j);
+		}
+}
+
+/* A pending delivery of an earlier run: rebuild the job, claim, send. */
+static void
+dl_resume_cb(redisReply *r, void *arg)
+{
+	struct deliver *d = arg;
+	struct dl_job *j;
+	size_t i;
+	int ch;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2)
+		return;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return;
+	j->d = d;
+	j->ch = DL_N;
+	for (i = 0; i + 1 < r->elements; i += 2) {
+		const char *f = r->element[i]->str, *v = r->element[i + 1]->str;
+
+		if (r->element[i]->type != REDIS_REPLY_STRING ||
+		    r->element[i + 1]->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(f, "channel") == 0) {
+			for (ch = 0; ch < DL_N; ch++)
+				if (strcmp(v, dl_channel_names[ch]) == 0)
+					j->ch = (enum dl_channel)ch;
+		} else if (strcmp(f, "key") == 0)
+			snprintf(j->key, sizeof(j->key), "%s", v);
+		else if (strcmp(f, "recipient") == 0)
+			snprintf(j->recipient, sizeof(j->recipient), "%s", v);
+		else if (strcmp(f, "name") == 0)
+			snprintf(j->name, sizeof(j->name), "%s", v);
+		else if (strcmp(f, "contact") == 0)
+			snprintf(j->contact, sizeof(j->contact), "%s", v);
+		else if (strcmp(f, "mentions") == 0)
+			snprintf(j->mentions, sizeof(j->mentions), "%s", v);
+		else if (strcmp(f, "subject") == 0)
+			snprintf(j->subject, sizeof(j->subject), "%s", v);
+		else if (strcmp(f, "text") == 0)
+			snprintf(j->text, sizeof(j->text), "%s", v);
+		else if (strcmp(f, "group") == 0)
+			snprintf(j->group, sizeof(j->group), "%s", v);
+		else if (strcmp(f, "stage") == 0)
+			j->stage = atoi(v);
+		else if (strcmp(f, "attempts") == 0)
+			j->attempts = atoi(v);
+	}
+	if (j->ch == DL_N || j->key[0] == '\0' ||
+	    !(d->conf->channels.console.present || j->ch != DL_CONSOLE)) {
+		free(j);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&d->jobs, j, entry);
+	dl_claim(j);
+}
+
+static void
+dl_pending_cb(redisReply *r, void *arg)
+{
+	struct deliver *d = arg;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return;
+	for (i = 0; i < r->elements && i < 10000; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			store_command(
+			    d->store, dl_resume_cb, d, "HGETALL %s:delivery:%s",
+			    store_prefix(d->store), r->element[i]->str);
+}
+
+/* One spool line back into Redis. */
+static void
+dl_replay_line(const char *line, void *arg)
+{
+	struct deliver *d = arg;
+	json_error_t e;
+	json_t *o = json_loads(line, 0, &e);
+	const char *op = json_string_value(json_object_get(o, "op"));
+	const char *key = json_string_value(json_object_get(o, "key"));
+
+	if (op == NULL || key == NULL) {
+		log_warnx("spool: line skipped: %s",
+		          e.text[0] ? e.text : "no op");
+	} else if (strcmp(op, "claim") == 0) {
+		dl_claim_send(
+		    d, key, json_object_get(o, "fields"),
+		    (int64_t)json_integer_value(json_object_get(o, "at")), NULL,
+		    NULL);
+	} else if (strcmp(op, "record") == 0) {
+		char now[32];
+
+		snprintf(now, sizeof(now), "%s",
+		         json_string_value(json_object_get(o, "at")) != NULL
+		             ? json_string_value(json_object_get(o, "at"))
+		             : "0");
+		dl_record_redis(
+		    d, key, json_string_value(json_object_get(o, "channel")),
+		    json_string_value(json_object_get(o, "recipient")),
+		    (int)json_integer_value(json_object_get(o, "attempt")),
+		    json_string_value(json_object_get(o, "state")),
+		    (long)json_integer_value(json_object_get(o, "status")),
+		    json_string_value(json_object_get(o, "answer")), now);
+	}
+	json_decref(o);
+}
+
+/* Redis acknowledged everything replayed before: empty the spool. */
+static void
+dl_replayed_cb(redisReply *r, void *arg)
+{
+	struct deliver *d = arg;
+	size_t i;
+
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return; /* kept: replayed again next time (idempotent) */
+	if (spool_clear(d->spool) == -1)
+		return;
+	for (i = 0; i < d->nlocal; i++)
+		free(d->local[i]);
+	free(d->local);
+	d->local = NULL;
+	d->nlocal = 0;
+	log_notice("spool replayed into redis and emptied");
+}
+
+/* The link is up: what the spool holds goes to Redis first; then (once)
+ * deliveries an earlier run left pending go on. */
+void
+deliver_link_up(struct deliver *d)
+{
+	if (d->spool != NULL && spool_size(d->spool) > 0) {
+		long n = spool_read(d->spool, dl_replay_line, d);
+
+		log_notice("replaying the spool into redis: lines=%ld", n);
+		store_command(d->store, dl_replayed_cb, d, "PING");
+	}
+	if (d->resumed)
+		return;
+	d->resumed = 1;
+	store_command(d->store, dl_pending_cb, d,
+	              "SMEMBERS %s:deliveries:pending", store_prefix(d->store));
+}
+
+/* At start: the keys the spool claimed (a restart while Redis is away
+ * must not send them again). */
+static void
+dl_local_line(const char *line, void *arg)
+{
+	struct deliver *d = arg;
+	json_t *o = json_loads(line, 0, NULL);
+	const char *op = json_string_value(json_object_get(o, "op"));
+	const char *key = json_string_value(json_object_get(o, "key"));
+
+	if (op != NULL && key != NULL && strcmp(op, "claim") == 0 &&
+	    !dl_local_has(d, key))
+		dl_local_add(d, key);
+	json_decref(o);
+}
+
+struct deliver *
+deliver_new(struct event_base *base, struct store *store,
+            const struct config *conf)
+{
+	struct deliver *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->base = base;
+	d->store = store;
+	d->conf = conf;
+	TAILQ_INIT(&d->jobs);
+	d->fetcher = fetcher_new(base);
+	if (d->fetcher == NULL) {
+		free(d);
+		return NULL;
+	}
+	snprintf(d->owner, sizeof(d->owner), "%ld:%lld", (long)getpid(),
+	         (long long)clock_real_wall_ms());
+	{
+		char err[300];
+
+		d->spool = spool_open(conf->daemon.state_dir, "spool.jsonl",
+		                      err, sizeof(err));
+		if (d->spool == NULL)
+			log_warnx("no delivery spool, alerts cannot be sent "
+			          "while redis is away: %s",
+			          err);
+		else if (spool_size(d->spool) > 0)
+			spool_read(d->spool, dl_local_line, d);
+	}
+	return d;
+}
+
+void
+deliver_reconfigure(struct deliver *d, const struct config *conf)
+{
+	d->conf = conf;
+}
+
+int64_t
+deliver_sent(const struct deliver *d)
+{
+	return d->sent;
+}
+
+void
+deliver_free(struct deliver *d)
+{
+	struct dl_job *j;
+
+	if (d == NULL)
+		return;
+	fetcher_free(d->fetcher); /* no callback runs after this */
+	while ((j = TAILQ_FIRST(&d->jobs)) != NULL) {
+		TAILQ_REMOVE(&d->jobs, j, entry);
+		dl_job_free(j);
+	}
+	spool_close(d->spool);
+	while (d->nlocal > 0)
+		free(d->local[--d->nlocal]);
+	free(d->local);
+	free(d);
+}

@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""Alert delivery end to end, on the fast clock (one monitored hour per
+real second), against real peers on loopback: the SMTP sink receives the
+director's mail (decoded back to the Chinese text), loopback HTTP
+endpoints play the SMS gateway and the WeCom and DingTalk robots (bodies,
+@mentions and DingTalk's signature checked).  The escalation: on-call
+staff at every stage, the director from the 1 h warning and at the
+breach, the leader at the breach of a major milestone.  A 500 from the
+SMS gateway is retried; a robot's errcode on HTTP 200 is a failure; and
+a restart sends nothing twice."""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sys
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from yqd import SOURCE_DIR, Daemon, LoopbackTest, write_config  # noqa: E402
+from yqfix import Response, SmtpSink, wait_for  # noqa: E402
+from test_incidents import MINE, T0, rss, ms  # noqa: E402
+
+SECRET = "SECdemo0123456789abcdef"
+RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
+                ("emergency", "ordinary", "exclusions", "jurisdiction", "routing"))
+
+
+class DeliveryTest(LoopbackTest):
+
+    def setUp(self):
+        super().setUp()
+        self.smtp = SmtpSink().start()
+        self.http.route("/local.xml", Response(body=rss([MINE])))
+        self.http.route("/sms", Response(body='{"ok":true}'))
+        self.http.route("/wecom", Response(body='{"errcode":0,"errmsg":"ok"}'))
+        self.http.route("/ding", Response(body='{"errcode":0,"errmsg":"ok"}'))
+
+    def tearDown(self):
+        self.smtp.stop()
+        super().tearDown()
+
+    def config(self):
+        extra = (
+            'rules = { files = [ %s ]; };\n' % RULES.rstrip(", ") +
+            'fetch = { host_spacing = "0s"; };\n'
+            'feeds = ( { id = "local"; url = "%s"; interval = "5m"; } );\n'
+            % self.http.url("/local.xml") +
+            'recipients = (\n'
+            '  { id = "duty"; name = "值班员小王"; mobile = "13800000001";\n'
+            '    wecom = true; dingtalk = true; },\n'
+            '  { id = "director"; name = "李主任"; email = "director@example.gov.cn"; },\n'
+            '  { id = "leader"; name = "张区长"; mobile = "13800000003"; } );\n'
+            'channels = {\n'
+            '  smtp = { url = "smtp://%s"; starttls = false;\n'
+            '           from = "舆情值班 <yuqing@example.gov.cn>"; };\n'
+            '  sms = { url = "%s"; body = "{\\"to\\":{phone},\\"msg\\":{text},\\"out_id\\":{key}}";\n'
+            '          success = "\\"ok\\":true"; };\n'
+            '  wecom = { webhook = "%s"; };\n'
+            '  dingtalk = { webhook = "%s"; secret = "%s"; };\n'
+            '};\n' % (self.smtp.address, self.http.url("/sms"),
+                      self.http.url("/wecom"), self.http.url("/ding?access_token=t"),
+                      SECRET) +
+            'delivery = { retry_min = "200ms"; retry_max = "2s"; };\n'
+            'escalation = { levels = (\n'
+            '  { name = "oncall"; recipients = [ "duty" ]; },\n'
+            '  { name = "director"; recipients = [ "director" ]; from_lead = "1h";\n'
+            '    at_breach = true; },\n'
+            '  { name = "leader"; recipients = [ "leader" ]; classes = [ "major" ];\n'
+            '    at_breach = true; } ); };\n')
+        return write_config(self.tmp, self.redis, extra=extra)
+
+    def start(self, start):
+        return Daemon(self.config(), args=["--time-scale", "3600", "--time-start",
+                                           start.isoformat()]).start()
+
+    def run_until(self, d, until):
+        while True:
+            status, h = d.healthz()
+            self.assertEqual(status, 200, d.log())
+            now = ms(datetime.datetime.fromisoformat(h["now"]))
+            if now >= until:
+                return now
+            time.sleep(min(0.1, max(0.002, (until - now) / 3600.0 / 1000 / 2)))
+
+    def sms(self):
+        return [json.loads(r.body) for r in self.http.requests_for("/sms")]
+
+    def deliveries(self):
+        return self.stream("deliveries")
+
+    def test_escalation_channels_and_texts(self):
+        # the first SMS attempt for the 2 h warning fails with a 500
+        self.http.route("/sms", Response(status=500, body="busy"),
+                        Response(body='{"ok":true}'))
+        d = self.start(T0)
+        try:
+            # the failed SMS is retried 0.2 s real (12 monitored minutes)
+            # later; stop before the first reminder (13:10)
+            self.run_until(d, ms(T0.replace(hour=12, minute=55)))
+        finally:
+            d.stop()
+        self.assertEqual(d.returncode, 0, d.log())
+        alerts = [a["stage"] for a in self.stream("alerts") if a["milestone"] == "release"]
+        self.assertEqual(alerts, ["warn-2h", "warn-1h", "warn-30m", "breach"], alerts)
+
+        # e-mail: the director from the 1 h warning on, and at the breach
+        mails = self.smtp.messages
+        self.assertEqual([m.rcpt_tos for m in mails], [["director@example.gov.cn"]] * 3)
+        subjects = [m.message["Subject"] for m in mails]
+        self.assertTrue(all(MINE[1] in s for s in subjects), subjects)
+        first = mails[0].message
+        self.assertEqual(first["From"].addresses[0].display_name, "舆情值班")
+        self.assertEqual(first["To"].addresses[0].display_name, "李主任")
+        text = first.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("5小时权威发布", text)
+        self.assertIn("11月27日 12:40", text)
+        self.assertIn("区应急局", text)
+        ids = [m.message["Message-ID"] for m in mails]
+        self.assertEqual(len(set(ids)), 3)
+
+        # SMS: on-call at every stage (the 500 retried), the leader at the breach
+        sms = self.sms()
+        to_duty = [s for s in sms if s["to"] == "13800000001"]
+        to_leader = [s for s in sms if s["to"] == "13800000003"]
+        self.assertEqual(len(to_duty), 5, sms)  # 4 stages + 1 retry
+        self.assertEqual(len(to_leader), 1, sms)
+        self.assertIn("已超时", to_leader[0]["msg"])
+        self.assertTrue(all(len(s["msg"]) <= 134 for s in sms))
+        self.assertTrue(to_leader[0]["out_id"].endswith(":release:breach:leader:sms"))
+        states = [(x["key"].split(":")[2], x["state"]) for x in self.deliveries()
+                  if x["key"].endswith(":duty:sms")]
+        self.assertEqual(states[:2], [("warn-2h", "retry"), ("warn-2h", "sent")], states)
+
+        # WeCom: one message per stage, @ the on-call mobile
+        wecom = [json.loads(r.body) for r in self.http.requests_for("/wecom")]
+        self.assertEqual(len(wecom), 4)
+        self.assertEqual(wecom[0]["msgtype"], "text")
+        self.assertEqual(wecom[0]["text"]["mentioned_mobile_list"], ["13800000001"])
+        self.assertIn(MINE[1], wecom[0]["text"]["content"])
+
+        # DingTalk: signed (timestamp + "\n" + secret, HMAC-SHA256, base64)
+        ding = self.http.requests_for("/ding")
+        self.assertEqual(len(ding), 4)
+        for r in ding:
+            q = urllib.parse.urlparse(r.path).query
+            params = urllib.parse.parse_qs(q)
+            self.assertEqual(params["access_token"], ["t"])
+            ts = params["timestamp"][0]
+            want = base64.b64encode(hmac.new(SECRET.encode(), (ts + "\n" + SECRET).encode(),
+                                             hashlib.sha256).digest()).decode()
+            self.assertEqual(params["sign"], [want])
+            self.assertEqual(json.loads(r.body)["at"]["atMobiles"], ["13800000001"])
+
+    def test_robot_errcode_is_a_failure_and_restart_sends_nothing_twice(self):
+        self.http.route("/ding", Response(body='{"errcode":310000,"errmsg":"sign not match"}'))
+        d = self.start(T0)
+        self.run_until(d, ms(T0.replace(hour=10, minute=50)))  # warn-2h at 10:40
+        wait_for(lambda: len(self.http.requests_for("/wecom")) >= 1, 5, "wecom")
+        time.sleep(0.3)
+        d.stop(sig=signal.SIGKILL)
+        ding = [x for x in self.deliveries() if x["channel"] == "dingtalk"]
+        self.assertEqual([x["state"] for x in ding], ["failed"], ding)
+        self.assertIn("310000", ding[0]["answer"])
+        before = {p: len(self.http.requests_for(p)) for p in ("/sms", "/wecom")}
+        # restart at the same monitored time: the warning is not sent again
+        d2 = self.start(T0.replace(hour=10, minute=51))
+        self.run_until(d2, ms(T0.replace(hour=11, minute=0)))
+        d2.stop()
+        after = {p: len(self.http.requests_for(p)) for p in ("/sms", "/wecom")}
+        self.assertEqual(before, after)
+        keys = [x["key"] for x in self.deliveries() if x["state"] == "sent"]
+        self.assertEqual(len(keys), len(set(keys)), "a delivery recorded sent twice")
+
+    def test_kill9_between_sent_and_recorded_resends_at_most_once(self):
+        """The SMS gateway takes 3 s to answer; the daemon is killed while
+        it waits (the provider has the message, Redis does not know).  The
+        next daemon sends it once more; killed the same way again, the one
+        after does not send it a third time."""
+        self.http.route("/sms", Response(body='{"ok":true}', delay=3))
+        key = ":release:warn-2h:duty:sms"
+
+        def sent():
+            return [r for r in self.sms() if r["out_id"].endswith(key)]
+
+        d = self.start(T0)
+        self.run_until(d, ms(T0.replace(hour=10, minute=41)))
+        wait_for(lambda: len(sent()) == 1, 5, "the first SMS")
+        d.stop(sig=signal.SIGKILL)
+        d2 = self.start(T0.replace(hour=10, minute=42))
+        wait_for(lambda: len(sent()) == 2, 5, "the SMS sent once more")
+        d2.stop(sig=signal.SIGKILL)
+        self.assertIn("resumed from an earlier run", d2.log())
+        d3 = self.start(T0.replace(hour=10, minute=43))
+        time.sleep(1.0)
+        d3.stop()
+        self.assertEqual(len(sent()), 2, "sent a third time")
+
+    def test_failing_gateway_retried_until_the_next_stage_supersedes(self):
+        self.http.route("/sms", Response(status=503, body="down"))
+        d = self.start(T0)
+        self.run_until(d, ms(T0.replace(hour=11, minute=50)))
+        d.stop()
+        states = [x["state"] for x in self.deliveries()
+                  if x["key"].endswith(":release:warn-2h:duty:sms")]
+        self.assertGreaterEqual(states.count("retry"), 2, states)
+        self.assertEqual(states[-1], "superseded", states)
+        self.assertNotIn("sent", states)
+
+    def test_redis_down_across_a_due_stage(self):
+        """Redis is killed before the 2 h warning: it is still delivered
+        (claimed in the local spool), and when Redis returns the claims and
+        outcomes are replayed into it, the spool is emptied, and nothing is
+        sent twice."""
+        from yqfix import RedisServer
+        self.redis.stop()
+        self.redis = RedisServer(persist=True).start()
+        key = ":release:warn-2h:duty:sms"
+
+        def sent():
+            return [r for r in self.sms() if r["out_id"].endswith(key)]
+
+        spool = os.path.join(self.tmp, "spool.jsonl")
+        d = self.start(T0)
+        try:
+            self.run_until(d, ms(T0.replace(hour=10, minute=20)))
+            self.redis.kill()
+            wait_for(lambda: d.healthz()[0] == 503, 5, "healthz 503")
+            wait_for(lambda: len(sent()) == 1, 10, "the SMS sent while redis is away")
+            self.assertGreater(os.path.getsize(spool), 0)
+            self.redis.restart()
+            wait_for(lambda: os.path.getsize(spool) == 0, 10, "the spool replayed")
+            full = [k for k in self.redis.command("SMEMBERS", "yq:deliveries:pending") or []]
+            self.assertEqual([k for k in full if k.endswith(key)], [])
+            hkey = "yq:delivery:" + sent()[0]["out_id"]
+            self.assertEqual(self.redis.command("HGET", hkey, "state"), "sent")
+            time.sleep(0.3)
+        finally:
+            d.stop()
+        self.assertEqual(len(sent()), 1, "sent twice")
+        self.assertIn("claimed in the spool", d.log())
+        states = [x["state"] for x in self.deliveries() if x["key"].endswith(key)]
+        self.assertEqual(states, ["sent"], states)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
