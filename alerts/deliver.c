@@ -48,6 +48,7 @@ struct dl_job {
 	char subject[512];
 	char text[DL_TEXT_MAX];
 	int stage;
+	int quiet; /* may wait for the end of quiet hours */
 	int attempts;
 	int claiming; /* the claim is on its way to Redis */
 	int claimed;  /* Redis (or the spool) said this run may send it */
@@ -584,6 +585,53 @@ dl_send(struct dl_job *j)
 	}
 }
 
+/*
+ * Monitored ms until the quiet hours end, 0 if now is not in them
+ * (delivery.quiet_start..quiet_end, local time; may wrap midnight).
+ */
+static int64_t
+dl_quiet_left(const struct conf_delivery *q, int64_t now)
+{
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	int mod, in;
+
+	if (q->quiet_from < 0 || q->quiet_to < 0 ||
+	    q->quiet_from == q->quiet_to || localtime_r(&t, &tm) == NULL)
+		return 0;
+	mod = tm.tm_hour * 60 + tm.tm_min;
+	in = q->quiet_from < q->quiet_to
+	         ? mod >= q->quiet_from && mod < q->quiet_to
+	         : mod >= q->quiet_from || mod < q->quiet_to;
+	if (!in)
+		return 0;
+	return (int64_t)((q->quiet_to - mod + 24 * 60) % (24 * 60)) * 60000 -
+	       (int64_t)tm.tm_sec * 1000 - now % 1000;
+}
+
+/* Send now, or (an ordinary incident's SMS warning in quiet hours) when
+ * the quiet hours end: deferred, not dropped. */
+static void
+dl_send_or_defer(struct dl_job *j)
+{
+	int64_t left =
+	    j->quiet ? dl_quiet_left(&j->d->conf->delivery, clock_now_ms()) : 0;
+	struct timeval tv;
+
+	if (left <= 0) {
+		dl_send(j);
+		return;
+	}
+	log_info("alert delivery deferred to the end of quiet hours: key=%s "
+	         "in_ms=%lld",
+	         j->key, (long long)left);
+	if (j->timer == NULL)
+		j->timer = evtimer_new(j->d->base, dl_retry_cb, j);
+	clock_timeval(left, &tv);
+	if (j->timer == NULL || evtimer_add(j->timer, &tv) == -1)
+		dl_send(j);
+}
+
 /* Claims ---------------------------------------------------------------- */
 
 static void
@@ -621,7 +669,7 @@ dl_claim_cb(redisReply *r, void *arg)
 		dl_job_drop(j);
 		return;
 	}
-	dl_send(j);
+	dl_send_or_defer(j);
 }
 
 /* What a claim keeps: everything needed to send the delivery again. */
@@ -732,7 +780,7 @@ dl_claim_local(struct dl_job *j)
 	log_warnx("alert delivery claimed in the spool (redis away): key=%s",
 	          j->key);
 	j->claimed = 1;
-	dl_send(j);
+	dl_send_or_defer(j);
 }
 
 /* Claim j in Redis (with what is needed to resend it) and send it then. */
@@ -972,6 +1020,10 @@ deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
 	const struct config *c = d->conf;
 	const struct conf_templates *t = &c->templates;
 	int64_t lead = inc->ms[k].due - due_at;
+	size_t nwarn = (k == MS_RELEASE   ? &c->deadlines.release
+	                : k == MS_PRESSER ? &c->deadlines.presser
+	                                  : &c->deadlines.response)
+	                   ->warn.n;
 	struct render_vars v;
 	struct dl_plan p;
 	char mentions[2][DL_MENTION_MAX * 16] = {"", ""};
@@ -1027,6 +1079,10 @@ deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
 			if (j == NULL)
 				continue;
 			dl_job_name(j, inc, k, stage_name, stage);
+			/* quiet hours: an ordinary incident's SMS warnings
+			 * but the last (never a breach, never a major one) */
+			j->quiet = ch == DL_SMS && inc->cls != CLASS_MAJOR &&
+			           lead > 0 && (size_t)stage + 1 < nwarn;
 			if (ch == DL_EMAIL) {
 				render_text(t->subject, &v, j->subject,
 				            sizeof(j->subject));

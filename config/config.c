@@ -1533,10 +1533,48 @@ static const struct cf_key cf_delivery_keys[] = {
       NULL, NULL),
     K("sms_chars", CF_INT, struct conf_delivery, sms_chars, 0, 40, 670, NULL,
       NULL),
+    K("quiet_start", CF_STRING, struct conf_delivery, quiet_start, 0, 0, 5,
+      NULL, NULL),
+    K("quiet_end", CF_STRING, struct conf_delivery, quiet_end, 0, 0, 5, NULL,
+      NULL),
     END,
 };
-static const struct cf_schema cf_delivery_schema = {0, 0, NULL, NULL,
-                                                    cf_delivery_keys};
+
+/* "HH:MM" to minutes of the day; -1 if s is not one. */
+static int
+cf_hhmm(const char *s)
+{
+	int h, m;
+	char end;
+
+	if (s == NULL || sscanf(s, "%2d:%2d%c", &h, &m, &end) != 2 ||
+	    strlen(s) != 5 || h < 0 || h > 23 || m < 0 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+static void
+cf_delivery_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
+                  const char *path)
+{
+	struct conf_delivery *d = obj;
+	int empty = d->quiet_start != NULL && d->quiet_start[0] == '\0';
+
+	d->quiet_from = empty ? -1 : cf_hhmm(d->quiet_start);
+	d->quiet_to = empty ? -1 : cf_hhmm(d->quiet_end);
+	if (!empty && d->quiet_from < 0)
+		cf_err(cx, cf_member(s, "quiet_start"),
+		       "%s.quiet_start: expected HH:MM (or \"\" for none)",
+		       path);
+	if (!empty && d->quiet_to < 0)
+		cf_err(cx, cf_member(s, "quiet_end"),
+		       "%s.quiet_end: expected HH:MM", path);
+	if (d->retry_min > d->retry_max)
+		cf_err(cx, cf_member(s, "retry_min"),
+		       "%s.retry_min: longer than retry_max", path);
+}
+static const struct cf_schema cf_delivery_schema = {
+    0, 0, NULL, cf_delivery_check, cf_delivery_keys};
 
 static const struct cf_key cf_milestone_keys[] = {
     K("window", CF_DURATION, struct conf_milestone, window, 0, MS_MINUTE,
@@ -1820,6 +1858,10 @@ cf_defaults(struct config *c)
 	c->delivery.retry_max = 10 * MS_MINUTE;
 	c->delivery.max_attempts = 20;
 	c->delivery.sms_chars = 134;
+	c->delivery.quiet_start = xstrdup("22:00");
+	c->delivery.quiet_end = xstrdup("07:00");
+	c->delivery.quiet_from = 22 * 60;
+	c->delivery.quiet_to = 7 * 60;
 	c->escalation.ack_major = 15 * MS_MINUTE;
 	c->escalation.ack_ordinary = 2 * MS_HOUR;
 	c->escalation.repeat = 30 * MS_MINUTE;

@@ -24,7 +24,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from yqd import SOURCE_DIR, Daemon, LoopbackTest, write_config  # noqa: E402
 from yqfix import Response, SmtpSink, wait_for  # noqa: E402
-from test_incidents import MINE, T0, rss, ms  # noqa: E402
+from test_incidents import MINE, T0, WAGE, rss, ms  # noqa: E402
 
 SECRET = "SECdemo0123456789abcdef"
 RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
@@ -32,6 +32,7 @@ RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
 
 
 class DeliveryTest(LoopbackTest):
+    quiet = ("22:00", "07:00")
 
     def setUp(self):
         super().setUp()
@@ -45,8 +46,8 @@ class DeliveryTest(LoopbackTest):
         self.smtp.stop()
         super().tearDown()
 
-    def config(self):
-        extra = (
+    def config(self, more=""):
+        extra = more + (
             'rules = { files = [ %s ]; };\n' % RULES.rstrip(", ") +
             'fetch = { host_spacing = "0s"; };\n'
             'feeds = ( { id = "local"; url = "%s"; interval = "5m"; } );\n'
@@ -66,7 +67,8 @@ class DeliveryTest(LoopbackTest):
             '};\n' % (self.smtp.address, self.http.url("/sms"),
                       self.http.url("/wecom"), self.http.url("/ding?access_token=t"),
                       SECRET) +
-            'delivery = { retry_min = "200ms"; retry_max = "2s"; };\n'
+            'delivery = { retry_min = "200ms"; retry_max = "2s";\n'
+            '             quiet_start = "%s"; quiet_end = "%s"; };\n' % self.quiet +
             'escalation = { levels = (\n'
             '  { name = "oncall"; recipients = [ "duty" ]; },\n'
             '  { name = "director"; recipients = [ "director" ]; from_lead = "1h";\n'
@@ -75,9 +77,9 @@ class DeliveryTest(LoopbackTest):
             '    at_breach = true; } ); };\n')
         return write_config(self.tmp, self.redis, extra=extra)
 
-    def start(self, start):
-        return Daemon(self.config(), args=["--time-scale", "3600", "--time-start",
-                                           start.isoformat()]).start()
+    def start(self, start, more=""):
+        return Daemon(self.config(more), args=["--time-scale", "3600", "--time-start",
+                                               start.isoformat()]).start()
 
     def run_until(self, d, until):
         while True:
@@ -246,6 +248,29 @@ class DeliveryTest(LoopbackTest):
         self.assertIn("claimed in the spool", d.log())
         states = [x["state"] for x in self.deliveries() if x["key"].endswith(key)]
         self.assertEqual(states, ["sent"], states)
+
+    def test_quiet_hours_defer_ordinary_sms_warnings_only(self):
+        """Quiet hours 09:00-11:00; the wage arrears incident's response
+        window is shortened to 6 h (due 13:20, warnings 09:20, 11:20,
+        12:20).  Its 4 h warning SMS waits until 11:00 (deferred, not
+        dropped); the major incident's SMS at 10:40 and the ordinary
+        one's later warnings are not held."""
+        self.quiet = ("09:00", "11:00")
+        self.http.route("/local.xml", Response(body=rss([MINE, WAGE])))
+        d = self.start(T0, more='deadlines = { response = { window = "6h"; '
+                                'warn = [ "4h", "2h", "1h" ]; remind = "4h"; }; };\n')
+        self.run_until(d, ms(T0.replace(hour=12, minute=30)))
+        d.stop()
+        sent = {x["key"].split(":", 1)[1]: int(x["at"]) for x in self.deliveries()
+                if x["state"] == "sent" and x["channel"] == "sms"}
+        self.assertIn("deferred to the end of quiet hours", d.log())
+        wage4 = sent["response:warn-4h:duty:sms"]
+        self.assertGreaterEqual(wage4, ms(T0.replace(hour=11, minute=0)))
+        self.assertLess(wage4, ms(T0.replace(hour=11, minute=15)))
+        mine = sent["release:warn-2h:duty:sms"]
+        self.assertLess(mine, ms(T0.replace(hour=10, minute=55)))  # not held
+        self.assertLess(sent["response:warn-2h:duty:sms"],
+                        ms(T0.replace(hour=11, minute=35)))
 
 
 if __name__ == "__main__":
