@@ -83,6 +83,9 @@ typedef void (*istore_alert_fn)(const struct incident *, int milestone,
                                 int stage, const char *stage_name,
                                 int64_t due_at, int64_t now, void *arg);
 void incidentstore_on_alert(struct incidentstore *, istore_alert_fn, void *);
+typedef void (*istore_save_fn)(const struct incident *, const char *event,
+                               void *arg);
+void incidentstore_on_save(struct incidentstore *, istore_save_fn, void *);
 int64_t incidentstore_alerts(const struct incidentstore *);
 void incidentstore_free(struct incidentstore *);
 
@@ -240,7 +243,7 @@ int sign_tc3_authorization(const struct sign_tc3 *, char *out, size_t outsz);
  * under our secret.  URL-safe, at most SIGN_ACK_TOKEN_SIZE - 1 chars. */
 #define SIGN_ACK_SECRET_MIN    16
 #define SIGN_ACK_RECIPIENT_MAX 64
-#define SIGN_ACK_TOKEN_SIZE    160
+#define SIGN_ACK_TOKEN_SIZE    128
 struct sign_ack {
 	uint64_t incident;
 	int milestone;   /* 0..255 */
@@ -248,7 +251,8 @@ struct sign_ack {
 	char recipient[SIGN_ACK_RECIPIENT_MAX + 1];
 };
 /* secret: at least SIGN_ACK_SECRET_MIN bytes; recipient: 1 to
- * SIGN_ACK_RECIPIENT_MAX bytes; expires: absolute, >= 0. */
+ * SIGN_ACK_RECIPIENT_MAX bytes; expires: absolute epoch seconds,
+ * 0..UINT32_MAX. */
 int sign_ack_token(const char *secret, uint64_t incident, int milestone,
                    const char *recipient, int64_t expires, char *out,
                    size_t outsz);
@@ -271,11 +275,21 @@ struct deliver *deliver_new(struct event_base *, struct store *,
                             const struct config *);
 void deliver_reconfigure(struct deliver *, const struct config *);
 void deliver_link_up(struct deliver *);
+void deliver_bind(struct deliver *, struct incidents *);
+void deliver_watch(struct deliver *, const struct incident *);
 void deliver_alert(struct deliver *, const struct incident *, int, int,
                    const char *, int64_t, int64_t);
 void deliver_source_down(struct deliver *, const char *, const char *, int64_t);
 int64_t deliver_sent(const struct deliver *);
 void deliver_free(struct deliver *);
+
+/* ack.c */
+struct ack;
+int ack_link(const struct config *, uint64_t, int, const char *, char *,
+             size_t);
+struct ack *ack_new(const struct config *, struct incidents *, struct httpd *);
+void ack_reconfigure(struct ack *, const struct config *);
+void ack_free(struct ack *);
 
 /* spool.c */
 struct spool;

@@ -68,7 +68,9 @@ struct deliver {
 	char owner[64];      /* this run: pid and start time */
 	int resumed;         /* pending deliveries of earlier runs picked up */
 	struct spool *spool; /* NULL: without Redis nothing is sent */
-	char **local;        /* keys claimed in the spool, not yet in Redis */
+	struct incidents *incidents;
+	LIST_HEAD(, dl_watch) watches; /* incidents nobody acknowledged yet */
+	char **local; /* keys claimed in the spool, not yet in Redis */
 	size_t nlocal;
 	int64_t sent, failed, superseded, attempts;
 };
@@ -1010,57 +1012,31 @@ dl_job_name(struct dl_job *j, const struct incident *inc, int k,
 }
 
 /*
- * A stage of milestone k of inc was recorded (or is being): deliver it
- * to everyone the escalation names.  inc is borrowed for the call.
+ * The jobs of one message about inc (milestone k, stage number and name)
+ * for everyone in plan p: one per recipient and channel, one group
+ * message per robot.  sms_tmpl is the SMS (and console) template; e-mail
+ * and robots use subject and text.  quiet_ok: SMS may wait out quiet
+ * hours.
  */
-void
-deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
-              const char *stage_name, int64_t due_at, int64_t now)
+static void
+dl_fanout(struct deliver *d, const struct incident *inc, int k, int stage,
+          const char *stage_name, const struct dl_plan *p,
+          struct render_vars *v, const char *sms_tmpl, int quiet_ok)
 {
 	const struct config *c = d->conf;
 	const struct conf_templates *t = &c->templates;
-	int64_t lead = inc->ms[k].due - due_at;
-	size_t nwarn = (k == MS_RELEASE   ? &c->deadlines.release
-	                : k == MS_PRESSER ? &c->deadlines.presser
-	                                  : &c->deadlines.response)
-	                   ->warn.n;
-	struct render_vars v;
-	struct dl_plan p;
 	char mentions[2][DL_MENTION_MAX * 16] = {"", ""};
-	size_t i, n;
+	char link[512];
+	size_t i;
 	int ch;
 
-	memset(&p, 0, sizeof(p));
-	for (i = 0; i < c->escalation.levels.n; i++) {
-		const struct conf_level *l = &c->escalation.levels.v[i];
-
-		if (!dl_level_gets(l, inc, k, lead))
-			continue;
-		for (n = 0; n < l->recipients.n; n++) {
-			const struct conf_recipient *r =
-			    dl_recipient(c, l->recipients.v[n]);
-
-			if (r != NULL)
-				dl_plan_add(&p, c, r, &l->channels);
-		}
-	}
-	/* the contact of each department the incident is routed to */
-	for (i = 0; i < c->recipients.n; i++) {
-		const struct conf_recipient *r = &c->recipients.v[i];
-		static const struct strlist all = {NULL, 0};
-
-		if (r->department != NULL &&
-		    dl_in_departments(inc->departments, r->department))
-			dl_plan_add(&p, c, r, &all);
-	}
-	dl_vars(inc, k, stage_name, due_at, now, &v);
-	for (i = 0; i < p.n; i++) {
-		const struct conf_recipient *r = p.who[i];
+	for (i = 0; i < p->n; i++) {
+		const struct conf_recipient *r = p->who[i];
 
 		for (ch = 0; ch < DL_N; ch++) {
 			struct dl_job *j;
 
-			if (!(p.channels[i] & (1u << ch)))
+			if (!(p->channels[i] & (1u << ch)))
 				continue;
 			if (ch == DL_WECOM || ch == DL_DINGTALK) {
 				char *m = mentions[ch == DL_DINGTALK];
@@ -1079,18 +1055,17 @@ deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
 			if (j == NULL)
 				continue;
 			dl_job_name(j, inc, k, stage_name, stage);
-			/* quiet hours: an ordinary incident's SMS warnings
-			 * but the last (never a breach, never a major one) */
-			j->quiet = ch == DL_SMS && inc->cls != CLASS_MAJOR &&
-			           lead > 0 && (size_t)stage + 1 < nwarn;
+			ack_link(c, inc->id, k, r->id, link, sizeof(link));
+			v->ack_link = link;
+			j->quiet = ch == DL_SMS && quiet_ok;
 			if (ch == DL_EMAIL) {
-				render_text(t->subject, &v, j->subject,
+				render_text(t->subject, v, j->subject,
 				            sizeof(j->subject));
-				render_text(t->text, &v, j->text,
+				render_text(t->text, v, j->text,
 				            sizeof(j->text));
 			} else {
-				render_sms(lead <= 0 ? t->breach_sms : t->sms,
-				           &v, (size_t)c->delivery.sms_chars,
+				render_sms(sms_tmpl, v,
+				           (size_t)c->delivery.sms_chars,
 				           j->text, sizeof(j->text));
 			}
 			dl_queue(d, j);
@@ -1102,19 +1077,188 @@ deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
 		if (!(ch == DL_WECOM ? c->channels.wecom.present
 		                     : c->channels.dingtalk.present))
 			continue;
-		for (i = 0; i < p.n && !(p.channels[i] & (1u << ch)); i++)
+		for (i = 0; i < p->n && !(p->channels[i] & (1u << ch)); i++)
 			;
-		if (i == p.n)
+		if (i == p->n)
 			continue;
 		j = dl_job_new(d, NULL, ch);
 		if (j == NULL)
 			continue;
 		dl_job_name(j, inc, k, stage_name, stage);
+		ack_link(c, inc->id, k, "group", link, sizeof(link));
+		v->ack_link = link;
 		snprintf(j->mentions, sizeof(j->mentions), "%s",
 		         mentions[ch == DL_DINGTALK]);
-		render_text(t->text, &v, j->text, sizeof(j->text));
+		render_text(t->text, v, j->text, sizeof(j->text));
 		dl_queue(d, j);
 	}
+}
+
+/* The recipients of every level in the configuration, as a plan. */
+static void
+dl_plan_level(struct dl_plan *p, const struct config *c,
+              const struct conf_level *l)
+{
+	size_t n;
+
+	for (n = 0; n < l->recipients.n; n++) {
+		const struct conf_recipient *r =
+		    dl_recipient(c, l->recipients.v[n]);
+
+		if (r != NULL)
+			dl_plan_add(p, c, r, &l->channels);
+	}
+}
+
+/*
+ * A stage of milestone k of inc was recorded (or is being): deliver it
+ * to everyone the escalation names.  inc is borrowed for the call.
+ */
+void
+deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
+              const char *stage_name, int64_t due_at, int64_t now)
+{
+	const struct config *c = d->conf;
+	int64_t lead = inc->ms[k].due - due_at;
+	size_t nwarn = (k == MS_RELEASE   ? &c->deadlines.release
+	                : k == MS_PRESSER ? &c->deadlines.presser
+	                                  : &c->deadlines.response)
+	                   ->warn.n;
+	struct render_vars v;
+	struct dl_plan p;
+	size_t i;
+
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < c->escalation.levels.n; i++)
+		if (dl_level_gets(&c->escalation.levels.v[i], inc, k, lead))
+			dl_plan_level(&p, c, &c->escalation.levels.v[i]);
+	/* the contact of each department the incident is routed to */
+	for (i = 0; i < c->recipients.n; i++) {
+		const struct conf_recipient *r = &c->recipients.v[i];
+		static const struct strlist all = {NULL, 0};
+
+		if (r->department != NULL &&
+		    dl_in_departments(inc->departments, r->department))
+			dl_plan_add(&p, c, r, &all);
+	}
+	dl_vars(inc, k, stage_name, due_at, now, &v);
+	/* quiet hours: an ordinary incident's SMS warnings but the last
+	 * (never a breach, never a major one) */
+	dl_fanout(d, inc, k, stage, stage_name, &p, &v,
+	          lead <= 0 ? c->templates.breach_sms : c->templates.sms,
+	          inc->cls != CLASS_MAJOR && lead > 0 &&
+	              (size_t)stage + 1 < nwarn);
+}
+
+/* Unacknowledged incidents ------------------------------------------------ */
+
+struct dl_watch {
+	struct deliver *d;
+	uint64_t id;
+	int pages;
+	struct event *timer;
+	LIST_ENTRY(dl_watch) entry;
+};
+
+static void
+dl_watch_free(struct dl_watch *w)
+{
+	LIST_REMOVE(w, entry);
+	event_free(w->timer);
+	free(w);
+}
+
+/* Arm w for `in` monitored ms from now. */
+static void
+dl_watch_arm(struct dl_watch *w, int64_t in)
+{
+	struct timeval tv;
+
+	clock_timeval(in, &tv);
+	evtimer_add(w->timer, &tv);
+}
+
+/* Still not acknowledged: page the on_unacked levels, again later. */
+static void
+dl_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dl_watch *w = arg;
+	struct deliver *d = w->d;
+	const struct config *c = d->conf;
+	const struct incident *inc =
+	    d->incidents != NULL ? incidents_get(d->incidents, w->id) : NULL;
+	struct render_vars v;
+	struct dl_plan p;
+	char stage[32];
+	size_t i;
+	int k;
+
+	(void)fd;
+	(void)what;
+	if (inc == NULL || inc->state != INC_OPEN) {
+		dl_watch_free(w);
+		return;
+	}
+	k = inc->ms[MS_RELEASE].active ? MS_RELEASE : MS_RESPONSE;
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < c->escalation.levels.n; i++) {
+		const struct conf_level *l = &c->escalation.levels.v[i];
+
+		if (l->on_unacked && dl_in(&l->classes, class_name(inc->cls)))
+			dl_plan_level(&p, c, l);
+	}
+	w->pages++;
+	snprintf(stage, sizeof(stage), "unacked-%d", w->pages);
+	log_notice("incident not acknowledged, paging: incident=%llu "
+	           "page=%d recipients=%zu",
+	           (unsigned long long)inc->id, w->pages, p.n);
+	dl_vars(inc, k, stage, clock_now_ms(), clock_now_ms(), &v);
+	dl_fanout(d, inc, k, 1000 + w->pages, stage, &p, &v,
+	          c->templates.unacked, 0);
+	dl_watch_arm(w, c->escalation.repeat);
+}
+
+/*
+ * inc opened (or was upgraded): unless somebody acknowledges it within
+ * escalation.ack_major (ordinary: ack_ordinary), the on_unacked levels
+ * are paged, and again every escalation.repeat until it is.
+ */
+void
+deliver_watch(struct deliver *d, const struct incident *inc)
+{
+	const struct config *c = d->conf;
+	struct dl_watch *w;
+	size_t i;
+
+	for (i = 0; i < c->escalation.levels.n; i++)
+		if (c->escalation.levels.v[i].on_unacked)
+			break;
+	if (i == c->escalation.levels.n || inc->state != INC_OPEN)
+		return;
+	LIST_FOREACH(w, &d->watches, entry)
+	if (w->id == inc->id)
+		break;
+	if (w == NULL) {
+		w = calloc(1, sizeof(*w));
+		if (w == NULL)
+			return;
+		w->d = d;
+		w->id = inc->id;
+		w->timer = evtimer_new(d->base, dl_watch_cb, w);
+		if (w->timer == NULL) {
+			free(w);
+			return;
+		}
+		LIST_INSERT_HEAD(&d->watches, w, entry);
+	}
+	dl_watch_arm(w, inc->cls == CLASS_MAJOR ? c->escalation.ack_major
+	                                        : c->escalation.ack_ordinary);
+}
+
+void
+deliver_bind(struct deliver *d, struct incidents *is)
+{
+	d->incidents = is;
 }
 
 /* A feed went down: tell the technical contact. */
@@ -1338,6 +1482,7 @@ deliver_new(struct event_base *base, struct store *store,
 	d->store = store;
 	d->conf = conf;
 	TAILQ_INIT(&d->jobs);
+	LIST_INIT(&d->watches);
 	d->fetcher = fetcher_new(base);
 	if (d->fetcher == NULL) {
 		free(d);
@@ -1384,6 +1529,8 @@ deliver_free(struct deliver *d)
 		TAILQ_REMOVE(&d->jobs, j, entry);
 		dl_job_free(j);
 	}
+	while (!LIST_EMPTY(&d->watches))
+		dl_watch_free(LIST_FIRST(&d->watches));
 	spool_close(d->spool);
 	while (d->nlocal > 0)
 		free(d->local[--d->nlocal]);

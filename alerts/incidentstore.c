@@ -73,6 +73,8 @@ struct incidentstore {
 	istore_ready_cb ready_cb;
 	void *ready_arg;
 	istore_alert_fn on_alert; /* delivery, told of every stage fired */
+	istore_save_fn on_save;   /* and of every incident change */
+	void *on_save_arg;
 	void *on_alert_arg;
 	struct istore_batch *batch; /* being filled this loop iteration */
 	struct event *flush_ev;     /* sends it after the current callback */
@@ -314,6 +316,16 @@ istore_save_cb(const struct incident *inc, const char *event,
 		store_command(
 		    st->store, NULL, NULL, "SREM %s:incidents:open %llu",
 		    store_prefix(st->store), (unsigned long long)inc->id);
+	if (st->on_save != NULL)
+		st->on_save(inc, event, st->on_save_arg);
+}
+
+/* Who else hears of incidents changing (delivery: opened, acknowledged). */
+void
+incidentstore_on_save(struct incidentstore *st, istore_save_fn fn, void *arg)
+{
+	st->on_save = fn;
+	st->on_save_arg = arg;
 }
 
 /* incidents hook: the item joins the incident's list. */

@@ -254,7 +254,8 @@ render_duration(const char *s)
 
 /*
  * A stage key as incident.c names it: "warn-2h" is 预警（剩2小时）,
- * "breach" 已超时, "overdue-3" 第3次超时提醒.  Anything else is shown as
+ * "breach" 已超时, "overdue-3" 第3次超时提醒, "unacked-2" (the second page
+ * of an incident nobody acknowledged) 待确认.  Anything else is shown as
  * it is.
  */
 static void
@@ -278,6 +279,10 @@ render_stage(struct render_out *o, const char *stage)
 	}
 	if (strcmp(stage, "breach") == 0) {
 		render_puts(o, "已超时");
+		return;
+	}
+	if (strncmp(stage, "unacked-", 8) == 0) {
+		render_puts(o, "待确认");
 		return;
 	}
 	if (strncmp(stage, "overdue-", 8) == 0) {

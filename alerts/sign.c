@@ -24,11 +24,14 @@
 #define SIGN_TC3_SVC_MAX  32
 #define SIGN_TC3_ID_MAX   128
 
-/* Ack token record: version, expires, incident, milestone, recipient. */
-#define SIGN_ACK_VERSION 1
-#define SIGN_ACK_HEAD    19 /* 1 + 8 + 8 + 1 + 1 (recipient length) */
+/* Ack token record: version, be32 expires, be64 incident, milestone,
+ * recipient length, recipient; then the HMAC-SHA256 cut to its first
+ * SIGN_ACK_MAC_LEN bytes, so that a link fits in an SMS. */
+#define SIGN_ACK_VERSION 2
+#define SIGN_ACK_HEAD    15 /* 1 + 4 + 8 + 1 + 1 (recipient length) */
+#define SIGN_ACK_MAC_LEN 16
 #define SIGN_ACK_REC_MAX (SIGN_ACK_HEAD + SIGN_ACK_RECIPIENT_MAX)
-#define SIGN_ACK_RAW_MAX (SIGN_ACK_REC_MAX + SIGN_SHA256_LEN)
+#define SIGN_ACK_RAW_MAX (SIGN_ACK_REC_MAX + SIGN_ACK_MAC_LEN)
 #define SIGN_ACK_CONTEXT "yuqing-monitor ack\n"
 _Static_assert((SIGN_ACK_RAW_MAX * 4 + 2) / 3 < SIGN_ACK_TOKEN_SIZE,
                "SIGN_ACK_TOKEN_SIZE too small for the longest token");
@@ -679,41 +682,49 @@ sign_tc3_authorization(const struct sign_tc3 *r, char *out, size_t outsz)
 
 /* Acknowledge tokens ----------------------------------------------------- */
 
+/* Big-endian n-byte (at most 8) integer at p. */
 static void
-sign_put64(unsigned char *p, uint64_t v)
+sign_put_be(unsigned char *p, uint64_t v, int n)
 {
 	int i;
 
-	for (i = 7; i >= 0; i--) {
+	for (i = n - 1; i >= 0; i--) {
 		p[i] = (unsigned char)(v & 0xff);
 		v >>= 8;
 	}
 }
 
 static uint64_t
-sign_get64(const unsigned char *p)
+sign_get_be(const unsigned char *p, int n)
 {
 	uint64_t v = 0;
 	int i;
 
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < n; i++)
 		v = (v << 8) | p[i];
 	return v;
 }
 
-/* The MAC of a token record, bound to our context string. */
+/* The MAC of a token record, bound to our context string: the first
+ * SIGN_ACK_MAC_LEN bytes of its HMAC-SHA256. */
 static int
 sign_ack_mac(const char *secret, const unsigned char *rec, size_t len,
-             unsigned char mac[SIGN_SHA256_LEN])
+             unsigned char mac[SIGN_ACK_MAC_LEN])
 {
 	unsigned char msg[sizeof(SIGN_ACK_CONTEXT) + SIGN_ACK_REC_MAX];
+	unsigned char full[SIGN_SHA256_LEN];
 	size_t clen = sizeof(SIGN_ACK_CONTEXT) - 1;
 
 	if (len > SIGN_ACK_REC_MAX)
 		return -1;
 	memcpy(msg, SIGN_ACK_CONTEXT, clen);
 	memcpy(msg + clen, rec, len);
-	return sign_hmac_sha256(secret, strlen(secret), msg, clen + len, mac);
+	if (sign_hmac_sha256(secret, strlen(secret), msg, clen + len, full) ==
+	    -1)
+		return -1;
+	memcpy(mac, full, SIGN_ACK_MAC_LEN);
+	OPENSSL_cleanse(full, sizeof(full));
+	return 0;
 }
 
 int
@@ -725,22 +736,22 @@ sign_ack_token(const char *secret, uint64_t incident, int milestone,
 
 	if (sign_secret_ok(secret, SIGN_ACK_SECRET_MIN) == -1 ||
 	    recipient == NULL || milestone < 0 || milestone > 255 ||
-	    expires < 0)
+	    expires < 0 || expires > (int64_t)UINT32_MAX)
 		return sign_fail(out, outsz);
 	rlen = sign_len(recipient, SIGN_ACK_RECIPIENT_MAX);
 	if (rlen == 0)
 		return sign_fail(out, outsz);
 	raw[0] = SIGN_ACK_VERSION;
-	sign_put64(raw + 1, (uint64_t)expires);
-	sign_put64(raw + 9, incident);
-	raw[17] = (unsigned char)milestone;
-	raw[18] = (unsigned char)rlen;
+	sign_put_be(raw + 1, (uint64_t)expires, 4);
+	sign_put_be(raw + 5, incident, 8);
+	raw[13] = (unsigned char)milestone;
+	raw[14] = (unsigned char)rlen;
 	memcpy(raw + SIGN_ACK_HEAD, recipient, rlen);
 	len = SIGN_ACK_HEAD + rlen;
 	if (sign_ack_mac(secret, raw, len, raw + len) == -1)
 		return sign_fail(out, outsz);
-	return sign_b64_encode(raw, len + SIGN_SHA256_LEN, sign_b64_url, 0, out,
-	                       outsz);
+	return sign_b64_encode(raw, len + SIGN_ACK_MAC_LEN, sign_b64_url, 0,
+	                       out, outsz);
 }
 
 /* Decodes token into raw and checks its shape; returns the record's
@@ -753,12 +764,12 @@ sign_ack_parse(const char *token, unsigned char raw[SIGN_ACK_RAW_MAX])
 	tlen = sign_strnlen(token, SIGN_ACK_TOKEN_SIZE);
 	if (tlen >= SIGN_ACK_TOKEN_SIZE ||
 	    sign_b64url_decode(token, tlen, raw, SIGN_ACK_RAW_MAX, &n) == -1 ||
-	    n < SIGN_ACK_HEAD + 1 + SIGN_SHA256_LEN)
+	    n < SIGN_ACK_HEAD + 1 + SIGN_ACK_MAC_LEN)
 		return 0;
-	rlen = raw[18];
+	rlen = raw[14];
 	if (raw[0] != SIGN_ACK_VERSION || rlen == 0 ||
 	    rlen > SIGN_ACK_RECIPIENT_MAX ||
-	    n != SIGN_ACK_HEAD + rlen + SIGN_SHA256_LEN ||
+	    n != SIGN_ACK_HEAD + rlen + SIGN_ACK_MAC_LEN ||
 	    memchr(raw + SIGN_ACK_HEAD, '\0', rlen) != NULL)
 		return 0;
 	return SIGN_ACK_HEAD + rlen;
@@ -768,25 +779,23 @@ int
 sign_ack_verify(const char *secret, const char *token, int64_t now,
                 struct sign_ack *out)
 {
-	unsigned char raw[SIGN_ACK_RAW_MAX], mac[SIGN_SHA256_LEN];
-	uint64_t expires;
+	unsigned char raw[SIGN_ACK_RAW_MAX], mac[SIGN_ACK_MAC_LEN];
+	int64_t expires;
 	size_t len;
 
 	if (sign_secret_ok(secret, SIGN_ACK_SECRET_MIN) == -1 || token == NULL)
 		return SIGN_ACK_BAD;
 	len = sign_ack_parse(token, raw);
 	if (len == 0 || sign_ack_mac(secret, raw, len, mac) == -1 ||
-	    !sign_equal(mac, sizeof(mac), raw + len, SIGN_SHA256_LEN))
+	    !sign_equal(mac, sizeof(mac), raw + len, SIGN_ACK_MAC_LEN))
 		return SIGN_ACK_BAD;
-	expires = sign_get64(raw + 1);
-	if (expires > INT64_MAX)
-		return SIGN_ACK_BAD;
+	expires = (int64_t)sign_get_be(raw + 1, 4);
 	if (out != NULL) {
-		out->expires = (int64_t)expires;
-		out->incident = sign_get64(raw + 9);
-		out->milestone = raw[17];
-		memcpy(out->recipient, raw + SIGN_ACK_HEAD, raw[18]);
-		out->recipient[raw[18]] = '\0';
+		out->expires = expires;
+		out->incident = sign_get_be(raw + 5, 8);
+		out->milestone = raw[13];
+		memcpy(out->recipient, raw + SIGN_ACK_HEAD, raw[14]);
+		out->recipient[raw[14]] = '\0';
 	}
-	return now >= (int64_t)expires ? SIGN_ACK_EXPIRED : SIGN_ACK_OK;
+	return now >= expires ? SIGN_ACK_EXPIRED : SIGN_ACK_OK;
 }

@@ -1517,12 +1517,26 @@ static const struct cf_key cf_escalation_keys[] = {
       MS_DAY, NULL, NULL),
     K("technical", CF_STRING, struct conf_escalation, technical, 0, 1, 64, NULL,
       NULL),
+    K("ack_secret", CF_SECRET, struct conf_escalation, ack_secret, 0, 0, 0,
+      NULL, NULL),
+    K("ack_ttl", CF_DURATION, struct conf_escalation, ack_ttl, 0, MS_MINUTE,
+      30 * MS_DAY, NULL, NULL),
     K("levels", CF_LIST, struct conf_escalation, levels, 0, 0, 64, NULL,
       &cf_level_schema),
     END,
 };
-static const struct cf_schema cf_escalation_schema = {0, 0, NULL, NULL,
-                                                      cf_escalation_keys};
+static void
+cf_escalation_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
+                    const char *path)
+{
+	struct conf_escalation *e = obj;
+
+	if (e->ack_secret.value != NULL && strlen(e->ack_secret.value) < 16)
+		cf_err(cx, cf_member(s, "ack_secret"),
+		       "%s.ack_secret: at least 16 bytes", path);
+}
+static const struct cf_schema cf_escalation_schema = {
+    0, 0, NULL, cf_escalation_check, cf_escalation_keys};
 
 static const struct cf_key cf_delivery_keys[] = {
     K("retry_min", CF_DURATION, struct conf_delivery, retry_min, 0, 100,
@@ -1641,6 +1655,8 @@ static const struct cf_key cf_templates_keys[] = {
     K("sms", CF_TEMPLATE, struct conf_templates, sms, 0, 1, 512, NULL, NULL),
     K("breach_sms", CF_TEMPLATE, struct conf_templates, breach_sms, 0, 1, 512,
       NULL, NULL),
+    K("unacked", CF_TEMPLATE, struct conf_templates, unacked, 0, 1, 512, NULL,
+      NULL),
     K("source_down", CF_TEMPLATE, struct conf_templates, source_down, 0, 1,
       1024, NULL, NULL),
     END,
@@ -1865,6 +1881,7 @@ cf_defaults(struct config *c)
 	c->escalation.ack_major = 15 * MS_MINUTE;
 	c->escalation.ack_ordinary = 2 * MS_HOUR;
 	c->escalation.repeat = 30 * MS_MINUTE;
+	c->escalation.ack_ttl = 24 * MS_HOUR;
 	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
 		ms[i].m->window = ms[i].window;
 		ms[i].m->remind = ms[i].remind;
@@ -1890,6 +1907,9 @@ cf_defaults(struct config *c)
 	c->templates.breach_sms = xstrdup(
 	    "【舆情超时】{title}：{milestone}已超时{overdue}，请立即处置。"
 	    "确认：{ack_link}");
+	c->templates.unacked =
+	    xstrdup("【舆情待确认】{title}：尚无人确认，{milestone}截止{due}"
+	            "（{time_left}）。确认：{ack_link}");
 	c->templates.source_down =
 	    xstrdup("【信息源中断】{feed} 自{since}起无法读取：{error}");
 }

@@ -237,6 +237,8 @@ struct conf_escalation {
 	int64_t ack_ordinary;
 	int64_t repeat;
 	char *technical;
+	struct secret ack_secret; /* signs the acknowledge links */
+	int64_t ack_ttl;          /* how long a link works (real time) */
 	CONF_LIST(struct conf_level) levels;
 };
 
@@ -260,6 +262,7 @@ struct conf_templates {
 	char *sms;
 	char *breach_sms;
 	char *source_down;
+	char *unacked;
 };
 
 struct conf_token {

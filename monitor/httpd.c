@@ -124,6 +124,35 @@ httpd_limits(struct httpd *h, const struct conf_http *hc)
 	evhttp_set_timeout_tv(h->http, &tv);
 }
 
+/* Serve path with cb (the daemon's pages: /ack). */
+int
+httpd_route(struct httpd *h, const char *path,
+            void (*cb)(struct evhttp_request *, void *), void *arg)
+{
+	return evhttp_set_cb(h->http, path, cb, arg) == 0 ? 0 : -1;
+}
+
+/* Send an HTML page (UTF-8); body is borrowed. */
+void
+httpd_reply_html(struct evhttp_request *req, int code, const char *reason,
+                 const char *body)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (buf == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add(buf, body, strlen(body));
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'");
+	evhttp_send_reply(req, code, reason, buf);
+	evbuffer_free(buf);
+}
+
 /* health_cb fills the /healthz document and says whether all is well. */
 struct httpd *
 httpd_new(struct event_base *base, const struct conf_http *hc,

@@ -515,6 +515,32 @@ incidents_meet(struct incidents *is, uint64_t id, int k, int64_t at,
 	return 0;
 }
 
+/*
+ * Incident id is acknowledged by `by` (borrowed): open -> acknowledged.
+ * Deadline warnings go on (only a recorded response ends them); what
+ * stops is the repeat paging of the unacknowledged.  0, or -1 if there
+ * is no such open incident (acknowledging twice is not an error: 1).
+ */
+int
+incidents_ack(struct incidents *is, uint64_t id, const char *by)
+{
+	struct incident *inc = incidents_get(is, id);
+	char detail[200];
+
+	if (inc == NULL || inc->state == INC_CLOSED ||
+	    inc->state == INC_DISMISSED)
+		return -1;
+	if (inc->state == INC_ACKED)
+		return 1;
+	inc->state = INC_ACKED;
+	inc->updated = clock_now_ms();
+	snprintf(detail, sizeof(detail), "by %s", by != NULL ? by : "-");
+	log_notice("incident acknowledged: incident=%llu by=%s",
+	           (unsigned long long)id, by != NULL ? by : "-");
+	inc_save(is, inc, "acknowledged", detail);
+	return 0;
+}
+
 struct incidents *
 incidents_new(struct event_base *base, const struct config *conf,
               struct ruleset *rs, const struct incidents_hooks *hooks)

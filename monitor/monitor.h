@@ -240,6 +240,7 @@ int incidents_item(struct incidents *, const struct item_in *);
 int incidents_restore(struct incidents *, const struct incident *);
 int incidents_meet(struct incidents *, uint64_t, int, int64_t, const char *,
                    const char *);
+int incidents_ack(struct incidents *, uint64_t, const char *);
 struct incident *incidents_get(struct incidents *, uint64_t);
 int64_t incident_stage_at(const struct incidents *, const struct incident *,
                           int, int, char *, size_t);
@@ -278,6 +279,9 @@ int httpd_needs_rebind(const struct httpd *, const struct conf_http *);
 void httpd_stop_accepting(struct httpd *);
 void httpd_free(struct httpd *);
 void httpd_reply_json(struct evhttp_request *, int, const char *, json_t *);
+int httpd_route(struct httpd *, const char *,
+                void (*)(struct evhttp_request *, void *), void *);
+void httpd_reply_html(struct evhttp_request *, int, const char *, const char *);
 void httpd_reply_error(struct evhttp_request *, int, const char *,
                        const char *);
 

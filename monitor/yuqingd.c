@@ -35,6 +35,7 @@ struct daemon {
 	struct incidents *incidents;
 	struct incidentstore *istore;
 	struct deliver *deliver;
+	struct ack *ack;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
 	int stopping;
 	int64_t started_ms;
@@ -129,6 +130,17 @@ daemon_alert_cb(const struct incident *inc, int k, int stage,
 	struct daemon *d = arg;
 
 	deliver_alert(d->deliver, inc, k, stage, stage_name, due_at, now);
+}
+
+/* An incident opened or was upgraded: watch that somebody acknowledges
+ * it (escalation.on_unacked levels are paged if not). */
+static void
+daemon_incident_cb(const struct incident *inc, const char *event, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (strcmp(event, "opened") == 0 || strcmp(event, "upgraded") == 0)
+		deliver_watch(d->deliver, inc);
 }
 
 /* A source went down: to the technical contact. */
@@ -310,6 +322,7 @@ daemon_reload(struct daemon *d)
 	feedstore_reconfigure(d->feedstore, nc);
 	incidents_reconfigure(d->incidents, nc, nrs);
 	deliver_reconfigure(d->deliver, nc);
+	ack_reconfigure(d->ack, nc);
 	rules_free(d->rules);
 	d->rules = nrs;
 	config_free(d->conf);
@@ -356,6 +369,7 @@ daemon_free(struct daemon *d)
 		if (*evs[i] != NULL)
 			event_free(*evs[i]);
 	httpd_free(d->httpd);
+	ack_free(d->ack);
 	feeds_stop(d->feeds);
 	store_free(d->store); /* replies still due run now, with feeds alive */
 	deliver_free(d->deliver);
@@ -408,6 +422,8 @@ daemon_start(struct daemon *d)
 	if (d->deliver == NULL)
 		fatalx("cannot set up alert delivery");
 	incidentstore_on_alert(d->istore, daemon_alert_cb, d);
+	incidentstore_on_save(d->istore, daemon_incident_cb, d);
+	deliver_bind(d->deliver, d->incidents);
 	feedstore_on_event(d->feedstore, daemon_feed_event_cb, d);
 	feedstore_on_items(d->feedstore, daemon_items_cb, d);
 	feedstore_hooks(d->feedstore, &hooks);
@@ -419,6 +435,9 @@ daemon_start(struct daemon *d)
 	if (d->httpd == NULL)
 		fatalx("cannot start the http listener: addr=%s",
 		       d->conf->http.listen);
+	d->ack = ack_new(d->conf, d->incidents, d->httpd);
+	if (d->ack == NULL)
+		fatalx("cannot serve the acknowledge links");
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0) {
 		d->watchdog_ev =
 		    event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb, d);

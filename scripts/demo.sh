@@ -120,6 +120,22 @@ for id in $(rcli smembers yq:incidents:open); do
 	         if (o != "") printf "    response due %s (48 h)\n", strftime("%m-%d %H:%M", o/1000)}'
 done
 
+say "nobody acknowledged the major incident within 15 minutes: the director is paged; he opens the link in the message and confirms"
+i=0
+until grep -q '待确认】' "$demo/phones.txt" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "demo: no page for the unacknowledged incident" >&2; exit 1; }
+	sleep 0.1
+done
+page=$(grep -m1 '待确认】' "$demo/phones.txt")
+echo "  $page"
+link=$(echo "$page" | grep -o 'http://[^ ]*/ack?t=[A-Za-z0-9_-]*')
+curl -s "$link" | grep -o '<h1>[^<]*</h1>\|确认已收到' | sed 's/^/  GET  /'
+curl -s -d "t=${link##*t=}" "${link%%\?*}" | grep -o '<h1>[^<]*</h1>' | sed 's/^/  POST /'
+for id in $(rcli smembers yq:incidents:open); do
+	rcli --raw hmget "yq:incident:$id" title state | paste -sd' ' | sed 's/^/  /'
+done
+
 say "the monitored clock runs on: warnings, the breach, the first reminder"
 i=0
 until rcli --raw xrange yq:alerts - + | grep -q '^overdue-1$'; do

@@ -15,11 +15,14 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import sys
 import time
 import unittest
+import urllib.error
 import urllib.parse
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from yqd import SOURCE_DIR, Daemon, LoopbackTest, write_config  # noqa: E402
@@ -69,10 +72,11 @@ class DeliveryTest(LoopbackTest):
                       SECRET) +
             'delivery = { retry_min = "200ms"; retry_max = "2s";\n'
             '             quiet_start = "%s"; quiet_end = "%s"; };\n' % self.quiet +
-            'escalation = { levels = (\n'
+            'escalation = { ack_secret = "0123456789abcdef-ack-secret";\n'
+            '  levels = (\n'
             '  { name = "oncall"; recipients = [ "duty" ]; },\n'
             '  { name = "director"; recipients = [ "director" ]; from_lead = "1h";\n'
-            '    at_breach = true; },\n'
+            '    at_breach = true; on_unacked = true; },\n'
             '  { name = "leader"; recipients = [ "leader" ]; classes = [ "major" ];\n'
             '    at_breach = true; } ); };\n')
         return write_config(self.tmp, self.redis, extra=extra)
@@ -112,7 +116,8 @@ class DeliveryTest(LoopbackTest):
         self.assertEqual(alerts, ["warn-2h", "warn-1h", "warn-30m", "breach"], alerts)
 
         # e-mail: the director from the 1 h warning on, and at the breach
-        mails = self.smtp.messages
+        # (besides the pages for the unacknowledged incident)
+        mails = [m for m in self.smtp.messages if "待确认" not in m.message["Subject"]]
         self.assertEqual([m.rcpt_tos for m in mails], [["director@example.gov.cn"]] * 3)
         subjects = [m.message["Subject"] for m in mails]
         self.assertTrue(all(MINE[1] in s for s in subjects), subjects)
@@ -271,6 +276,70 @@ class DeliveryTest(LoopbackTest):
         self.assertLess(mine, ms(T0.replace(hour=10, minute=55)))  # not held
         self.assertLess(sent["response:warn-2h:duty:sms"],
                         ms(T0.replace(hour=11, minute=35)))
+
+    def test_acknowledge_link(self):
+        """The robot's text carries a signed link: GET shows the incident
+        and a button and changes nothing; POST acknowledges (state and
+        history); the link then says so; a forged token is refused; the
+        deadline warnings go on after the acknowledgement."""
+        d = self.start(T0)
+        try:
+            self.run_until(d, ms(T0.replace(hour=10, minute=45)))
+            wait_for(lambda: self.http.requests_for("/wecom"), 5, "the robot")
+            text = json.loads(self.http.requests_for("/wecom")[0].body)["text"]["content"]
+            link = re.search(r"http://127\.0\.0\.1:\d+/ack\?t=[A-Za-z0-9_-]+", text)
+            self.assertIsNotNone(link, text)
+            link = link.group(0)
+            inc = [i for i in self.redis.command("SMEMBERS", "yq:incidents:open")][0]
+            page = urllib.request.urlopen(link, timeout=5).read().decode()
+            self.assertIn("确认已收到", page)
+            self.assertIn(MINE[1].split()[0], page)
+            self.assertEqual(self.redis.command("HGET", "yq:incident:" + inc, "state"), "open")
+            token = link.split("t=", 1)[1]
+            post = urllib.request.urlopen(urllib.request.Request(
+                link.split("?")[0], data=("t=" + token).encode(), method="POST"), timeout=5)
+            self.assertIn("已确认", post.read().decode())
+            wait_for(lambda: self.redis.command("HGET", "yq:incident:" + inc, "state")
+                     == "acknowledged", 5, "acknowledged in redis")
+            history = self.redis.command("LRANGE", "yq:incident:%s:history" % inc, 0, -1)
+            self.assertTrue(any('"acknowledged"' in h and "group" in h for h in history),
+                            history)
+            again = urllib.request.urlopen(link, timeout=5).read().decode()
+            self.assertIn("此事件已确认", again)
+            forged = link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")
+            with self.assertRaises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(forged, timeout=5)
+            self.assertEqual(e.exception.code, 400)
+            self.run_until(d, ms(T0.replace(hour=11, minute=45)))
+        finally:
+            d.stop()
+        stages = [a["stage"] for a in self.stream("alerts") if a["milestone"] == "release"]
+        self.assertIn("warn-1h", stages)  # acknowledging does not stop the clock
+
+    def test_unacknowledged_incident_pages_the_director_until_acknowledged(self):
+        """A major incident nobody acknowledges within 15 minutes pages the
+        on_unacked level (the director), again every 30 minutes; the
+        acknowledge link in that mail stops the paging."""
+        d = self.start(T0)
+        try:
+            self.run_until(d, ms(T0.replace(hour=8, minute=50)))
+            pages = [m for m in self.smtp.messages if "待确认" in m.message["Subject"]]
+            self.assertEqual(len(pages), 2, [m.message["Subject"] for m in self.smtp.messages])
+            body = pages[-1].message.get_body(preferencelist=("plain",)).get_content()
+            link = re.search(r"http://127\.0\.0\.1:\d+/ack\?t=[A-Za-z0-9_-]+", body)
+            self.assertIsNotNone(link, body)
+            url, token = link.group(0).split("?t=")
+            urllib.request.urlopen(urllib.request.Request(
+                url, data=("t=" + token).encode(), method="POST"), timeout=5).read()
+            self.run_until(d, ms(T0.replace(hour=10, minute=0)))
+        finally:
+            d.stop()
+        pages = [m for m in self.smtp.messages if "待确认" in m.message["Subject"]]
+        self.assertEqual(len(pages), 2, "paged after the acknowledgement")
+        self.assertIn("incident acknowledged", d.log())
+        self.assertIn("by director", " ".join(self.redis.command(
+            "LRANGE", "yq:incident:%s:history" % self.redis.command(
+                "SMEMBERS", "yq:incidents:open")[0], 0, -1)))
 
 
 if __name__ == "__main__":

@@ -154,6 +154,7 @@ test_keys(void **state)
 	     "重大|5小时权威发布|第1次超时提醒"},
 	    {"major", "release", "overdue-3",
 	     "重大|5小时权威发布|第3次超时提醒"},
+	    {"ordinary", "response", "unacked-2", "一般|48小时回应|待确认"},
 	    {"major", "release", "overdue-12",
 	     "重大|5小时权威发布|第12次超时提醒"},
 	    /* Keys not known are shown as they are. */

@@ -4,7 +4,7 @@
  * acknowledge tokens.
  *
  * Where a vector says "python3", it was computed independently with
- * Python 3's hmac, hashlib, base64 and urllib.parse (quote(s, safe='~')
+ * Python 3's hmac, hashlib, base64, struct and urllib.parse (quote(s, safe='~')
  * for RFC 3986, quote_plus for DingTalk's documented form encoding), not
  * with this code.
  */
@@ -596,8 +596,11 @@ test_tc3_reject(void **state)
 #define ACK_EXP    1795737600LL /* 2026-11-27T00:00:00Z */
 
 /* The token format pinned: python3, base64url(record || HMAC-SHA256(secret,
- * "yuqing-monitor ack\n" || record)) without padding, where record =
- * 01 || be64(expires) || be64(incident) || milestone || len || recipient. */
+ * "yuqing-monitor ack\n" || record)[:16]) without padding, where record =
+ * struct.pack(">BIQBB", 2, expires, incident, milestone, len) ||
+ * recipient. */
+#define ACK_ZHANG "AmsIyAAAAAEfcfsEywIJemhhbmcuc2FuD94o0y7t_PwCKSGVwU5JGQ"
+
 static void
 test_ack_format(void **state)
 {
@@ -607,37 +610,78 @@ test_ack_format(void **state)
 	assert_int_equal(sign_ack_token(ACK_SECRET, 1234567890123ULL, 2,
 	                                "zhang.san", ACK_EXP, tok, sizeof(tok)),
 	                 0);
-	assert_string_equal(tok, "AQAAAABrCMgAAAABH3H7BMsCCXpoYW5nLnNhboYFjaq"
-	                         "OMPam1QfIE-NvQT03a_ibTidMt1jMBfxh5dd4");
-	/* the longest token: 154 characters */
+	assert_string_equal(tok, ACK_ZHANG);
+	/* the longest token: 127 characters */
 	memset(r64, 'r', SIGN_ACK_RECIPIENT_MAX);
 	r64[SIGN_ACK_RECIPIENT_MAX] = '\0';
 	assert_int_equal(sign_ack_token(ACK_SECRET, UINT64_MAX, 255, r64,
-	                                INT64_MAX, tok, sizeof(tok)),
+	                                UINT32_MAX, tok, sizeof(tok)),
 	                 0);
-	assert_int_equal(strlen(tok), 154);
-	assert_string_equal(tok, "AX______________________QHJycnJycnJycnJycnJy"
+	assert_int_equal(strlen(tok), 127);
+	assert_int_equal(strlen(tok), SIGN_ACK_TOKEN_SIZE - 1);
+	assert_string_equal(tok, "Av________________9AcnJycnJycnJycnJycnJycnJy"
 	                         "cnJycnJycnJycnJycnJycnJycnJycnJycnJycnJycnJy"
-	                         "cnJycnJycnJycnJycnJycnI3vmAxSQ7PYRz86USpi9ql"
-	                         "sB92WdPOvI5w5GQPef47nw");
+	                         "cnJycnJycnJycnJycnF751H83cII0VSkHhZRFYY");
 	assert_int_equal(strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
 	                             "opqrstuvwxyz0123456789-_"),
-	                 154);
+	                 127);
 	assert_int_equal(sign_ack_verify(ACK_SECRET, tok, 0, NULL),
 	                 SIGN_ACK_OK);
-	/* 'w' -> 'x' sets a leftover bit of the last character: the bytes
+	/* 'Y' -> 'Z' sets a leftover bit of the last character: the bytes
 	 * (and the MAC) are unchanged, but the text is not canonical */
-	assert_int_equal(tok[153], 'w');
-	tok[153] = 'x';
+	assert_int_equal(tok[126], 'Y');
+	tok[126] = 'Z';
 	assert_int_equal(sign_ack_verify(ACK_SECRET, tok, 0, NULL),
 	                 SIGN_ACK_BAD);
 	assert_int_equal(sign_ack_token(ACK_SECRET, UINT64_MAX, 255, r64,
-	                                INT64_MAX, tok, 155),
+	                                UINT32_MAX, tok, 128),
 	                 0);
 	assert_int_equal(sign_ack_token(ACK_SECRET, UINT64_MAX, 255, r64,
-	                                INT64_MAX, tok, 154),
+	                                UINT32_MAX, tok, 127),
 	                 -1);
 	assert_string_equal(tok, "");
+}
+
+/* A short recipient gives a token that leaves room in a 134-character SMS
+ * (python3, as above). */
+static void
+test_ack_short(void **state)
+{
+	char tok[SIGN_ACK_TOKEN_SIZE];
+	struct sign_ack a;
+
+	(void)state;
+	assert_int_equal(sign_ack_token(ACK_SECRET, 42, 1, "duty", ACK_EXP, tok,
+	                                sizeof(tok)),
+	                 0);
+	assert_true(strlen(tok) <= 48);
+	assert_string_equal(tok,
+	                    "AmsIyAAAAAAAAAAAKgEEZHV0eWPniKUB9qH9E3P5QzQeC8U");
+	assert_int_equal(sign_ack_verify(ACK_SECRET, tok, 0, &a), SIGN_ACK_OK);
+	assert_string_equal(a.recipient, "duty");
+}
+
+/* Version 1 is gone: both the old 80-character token for the ACK_ZHANG
+ * fields and a record in the new layout with version byte 1 and a valid
+ * MAC (python3) are refused as bad. */
+static void
+test_ack_version(void **state)
+{
+	(void)state;
+	assert_int_equal(sign_ack_verify(ACK_SECRET, ACK_ZHANG, 0, NULL),
+	                 SIGN_ACK_OK);
+	assert_int_equal(
+	    sign_ack_verify(ACK_SECRET,
+	                    "AQAAAABrCMgAAAABH3H7BMsCCXpoYW5nLnNhboYFjaqOMPam1Q"
+	                    "fIE-NvQT03a_ibTidMt1jMBfxh5dd4",
+	                    0, NULL),
+	    SIGN_ACK_BAD);
+	assert_int_equal(
+	    sign_ack_verify(
+	        ACK_SECRET,
+	        "AWsIyAAAAAEfcfsEywIJemhhbmcuc2FuYU93_i2OB8pRnjoOHomNIQ", 0,
+	        NULL),
+	    SIGN_ACK_BAD);
 }
 
 static void
@@ -727,23 +771,16 @@ test_ack_malformed(void **state)
 	    "",
 	    "A",
 	    "AQ==",
-	    "AQAAAABrCMgAAAABH3H7BMsCCXpoYW5nLnNhboYFjaqOMPam1QfIE+NvQT03a/ibT"
-	    "idMt1jMBfxh5dd4",
-	    "AQAAAABrCMgAAAABH3H7BMsCCXpoYW5nLnNhboYFjaqOMPam1QfIE-NvQT03a_ibT"
-	    "idMt1jMBfxh5dd4=",
-	    "AQAAAABrCMgAAAABH3H7BMsCCXpoYW5nLnNhboYFjaqOMPam1QfIE-NvQT03a_ibT"
-	    "idMt1jMBfxh5dd4 ",
+	    "AmsIyAAAAAEfcfsEywIJemhhbmcuc2FuD94o0y7t/PwCKSGVwU5JGQ",
+	    ACK_ZHANG "==",
+	    ACK_ZHANG " ",
 	};
 	char big[1024], tok[SIGN_ACK_TOKEN_SIZE];
 	size_t i;
 
 	(void)state;
 	/* the genuine one first, to show the cases differ only as stated */
-	assert_int_equal(sign_ack_verify(ACK_SECRET,
-	                                 "AQAAAABrCMgAAAABH3H7BMsCCXpoYW5nLnN"
-	                                 "hboYFjaqOMPam1QfIE-NvQT03a_ibTidMt1"
-	                                 "jMBfxh5dd4",
-	                                 0, NULL),
+	assert_int_equal(sign_ack_verify(ACK_SECRET, ACK_ZHANG, 0, NULL),
 	                 SIGN_ACK_OK);
 	for (i = 0; i < NELEM(cases); i++)
 		assert_int_equal(sign_ack_verify(ACK_SECRET, cases[i], 0, NULL),
@@ -774,6 +811,13 @@ test_ack_malformed(void **state)
 	    sign_ack_token(ACK_SECRET, 1, 0, NULL, 1, tok, sizeof(tok)), -1);
 	assert_int_equal(
 	    sign_ack_token(ACK_SECRET, 1, 0, "r", -1, tok, sizeof(tok)), -1);
+	assert_int_equal(sign_ack_token(ACK_SECRET, 1, 0, "r",
+	                                (int64_t)UINT32_MAX + 1, tok,
+	                                sizeof(tok)),
+	                 -1);
+	assert_int_equal(
+	    sign_ack_token(ACK_SECRET, 1, 0, "r", INT64_MAX, tok, sizeof(tok)),
+	    -1);
 	memset(big, 'r', SIGN_ACK_RECIPIENT_MAX + 1);
 	big[SIGN_ACK_RECIPIENT_MAX + 1] = '\0';
 	assert_int_equal(
@@ -800,6 +844,8 @@ main(void)
 	    cmocka_unit_test(test_tc3_date),
 	    cmocka_unit_test(test_tc3_reject),
 	    cmocka_unit_test(test_ack_format),
+	    cmocka_unit_test(test_ack_short),
+	    cmocka_unit_test(test_ack_version),
 	    cmocka_unit_test(test_ack_roundtrip),
 	    cmocka_unit_test(test_ack_tamper),
 	    cmocka_unit_test(test_ack_malformed),
