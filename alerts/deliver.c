@@ -28,7 +28,9 @@
 #define DL_TEXT_MAX    4096
 #define DL_ANSWER_MAX  512
 #define DL_MENTION_MAX 32
-#define DL_TTL         "2592000" /* 30 days, as the alert keys */
+#define DL_TTL         "2592000"        /* 30 days, as the alert keys */
+#define DL_ROBOT_MAX   100              /* robot messages per minute, at most */
+#define DL_THROTTLE_MS (10 * 60 * 1000) /* DingTalk's penalty */
 
 enum dl_channel { DL_CONSOLE, DL_EMAIL, DL_SMS, DL_WECOM, DL_DINGTALK, DL_N };
 static const char *const dl_channel_names[DL_N] = {"console", "email", "sms",
@@ -48,7 +50,14 @@ struct dl_job {
 	char subject[512];
 	char text[DL_TEXT_MAX];
 	int stage;
-	int quiet; /* may wait for the end of quiet hours */
+	int quiet;          /* may wait for the end of quiet hours */
+	int major;          /* robots: a major incident's (falls back to SMS) */
+	int digest;         /* robots: held for the next digest message */
+	char base[192];     /* incident:milestone:stage, for fallbacks */
+	char fallback[256]; /* robots: ids of the recipients @mentioned */
+	char *fbtext;       /* robots: the SMS text for the fallback */
+	struct dl_job *parts; /* a digest: the jobs it carries (a chain) */
+	struct dl_job *next_part;
 	int attempts;
 	int claiming; /* the claim is on its way to Redis */
 	int claimed;  /* Redis (or the spool) said this run may send it */
@@ -70,6 +79,11 @@ struct deliver {
 	struct spool *spool; /* NULL: without Redis nothing is sent */
 	struct incidents *incidents;
 	LIST_HEAD(, dl_watch) watches; /* incidents nobody acknowledged yet */
+	/* robots: real send times in the last minute, and a throttle */
+	int64_t robot_sent[2][DL_ROBOT_MAX];
+	size_t robot_n[2];
+	int64_t robot_until[2]; /* throttled by the provider until */
+	struct event *digest_ev[2];
 	char **local; /* keys claimed in the spool, not yet in Redis */
 	size_t nlocal;
 	int64_t sent, failed, superseded, attempts;
@@ -103,6 +117,15 @@ static const char dl_claim_script[] =
     "return 0\n";
 
 static void dl_send(struct dl_job *);
+static void dl_digest_done(struct dl_job *, int, long, const char *);
+static void dl_robot_failed(struct dl_job *, long, const char *);
+static int dl_robot_may_send(struct deliver *, int);
+static void dl_digest_hold(struct dl_job *);
+static const struct conf_recipient *dl_recipient(const struct config *,
+                                                 const char *);
+static struct dl_job *dl_job_new(struct deliver *,
+                                 const struct conf_recipient *, int);
+static void dl_queue(struct deliver *, struct dl_job *);
 static void dl_record_redis(struct deliver *, const char *, const char *,
                             const char *, int, const char *, long, const char *,
                             const char *);
@@ -125,6 +148,7 @@ dl_job_free(struct dl_job *j)
 		return;
 	if (j->timer != NULL)
 		event_free(j->timer);
+	free(j->fbtext);
 	free(j);
 }
 
@@ -223,8 +247,13 @@ dl_done(struct dl_job *j, int ok, int permanent, long status,
 {
 	struct deliver *d = j->d;
 	struct timeval tv;
-
 	j->sending = 0;
+	if (j->parts != NULL) {
+		dl_digest_done(j, ok, status, answer);
+		return;
+	}
+	if (!ok && (j->ch == DL_WECOM || j->ch == DL_DINGTALK))
+		dl_robot_failed(j, status, answer);
 	if (ok) {
 		d->sent++;
 		j->done = 1;
@@ -576,8 +605,13 @@ static const struct dl_backend {
 static void
 dl_send(struct dl_job *j)
 {
-	if (j->done || j->sending)
+	if (j->done || j->sending || j->digest)
 		return;
+	if ((j->ch == DL_WECOM || j->ch == DL_DINGTALK) && j->parts == NULL &&
+	    !dl_robot_may_send(j->d, j->ch - DL_WECOM)) {
+		dl_digest_hold(j);
+		return;
+	}
 	j->attempts++;
 	j->d->attempts++;
 	j->sending = 1;
@@ -585,6 +619,218 @@ dl_send(struct dl_job *j)
 		j->sending = 0;
 		dl_done(j, 0, 0, 0, "cannot start the transfer");
 	}
+}
+
+/* Robots: rate limit, digests, SMS fallback ------------------------------ */
+
+/* May robot r (0 WeCom, 1 DingTalk) take a message now?  Counts it. */
+static int
+dl_robot_may_send(struct deliver *d, int r)
+{
+	int64_t now = clock_real_ms();
+	int64_t limit = d->conf->delivery.robot_per_minute;
+	size_t i, n = 0;
+
+	if (now < d->robot_until[r])
+		return 0;
+	for (i = 0; i < d->robot_n[r]; i++) /* keep the window's */
+		if (now - d->robot_sent[r][i] < d->conf->delivery.robot_window)
+			d->robot_sent[r][n++] = d->robot_sent[r][i];
+	d->robot_n[r] = n;
+	if ((int64_t)n >= limit || n >= DL_ROBOT_MAX)
+		return 0;
+	d->robot_sent[r][d->robot_n[r]++] = now;
+	return 1;
+}
+
+/* Real ms until robot r may take a message again. */
+static int64_t
+dl_robot_wait(const struct deliver *d, int r)
+{
+	int64_t now = clock_real_ms(), oldest = now;
+	size_t i;
+
+	if (now < d->robot_until[r])
+		return d->robot_until[r] - now;
+	if ((int64_t)d->robot_n[r] < d->conf->delivery.robot_per_minute)
+		return 0;
+	for (i = 0; i < d->robot_n[r]; i++)
+		if (d->robot_sent[r][i] < oldest)
+			oldest = d->robot_sent[r][i];
+	oldest += d->conf->delivery.robot_window;
+	return oldest > now ? oldest - now : 0;
+}
+
+/*
+ * A major incident's message a robot could not take (throttled, over its
+ * rate, or failed): SMS to everyone it @mentioned, at once.  The keys are
+ * the ordinary SMS keys, so a recipient who also gets SMS gets one.
+ */
+static void
+dl_fallback_sms(struct dl_job *j)
+{
+	struct deliver *d = j->d;
+	char ids[sizeof(j->fallback)], *id, *save = NULL;
+
+	if (!j->major || j->fbtext == NULL || !d->conf->channels.sms.present)
+		return;
+	j->major = 0; /* once */
+	snprintf(ids, sizeof(ids), "%s", j->fallback);
+	for (id = strtok_r(ids, ",", &save); id != NULL;
+	     id = strtok_r(NULL, ",", &save)) {
+		const struct conf_recipient *r = dl_recipient(d->conf, id);
+		struct dl_job *s;
+
+		if (r == NULL || r->mobile == NULL)
+			continue;
+		s = dl_job_new(d, r, DL_SMS);
+		if (s == NULL)
+			continue;
+		s->stage = j->stage;
+		snprintf(s->base, sizeof(s->base), "%s", j->base);
+		snprintf(s->key, sizeof(s->key), "%s:%s:sms", j->base, r->id);
+		snprintf(s->group, sizeof(s->group), "%s", s->key);
+		snprintf(s->text, sizeof(s->text), "%s", j->fbtext);
+		log_warnx("robot could not take a major incident's alert, "
+		          "falling back to SMS: key=%s sms=%s",
+		          j->key, s->key);
+		dl_queue(d, s);
+	}
+}
+
+/* A robot said no: its throttle closes the channel for a while; a major
+ * incident's message goes by SMS at once. */
+static void
+dl_robot_failed(struct dl_job *j, long status, const char *answer)
+{
+	int r = j->ch - DL_WECOM;
+
+	(void)status;
+	if (answer != NULL && (strstr(answer, "130101") != NULL ||
+	                       strstr(answer, "45009") != NULL)) {
+		j->d->robot_until[r] = clock_real_ms() + DL_THROTTLE_MS;
+		log_warnx("robot throttled by the provider: channel=%s "
+		          "for_ms=%d",
+		          dl_channel_names[j->ch], DL_THROTTLE_MS);
+	}
+	dl_fallback_sms(j);
+}
+
+static void dl_digest_cb(evutil_socket_t, short, void *);
+
+/* Arm robot r's digest timer for when it may take a message again. */
+static void
+dl_digest_arm(struct deliver *d, int r)
+{
+	struct timeval tv;
+
+	if (d->digest_ev[r] == NULL)
+		d->digest_ev[r] = evtimer_new(d->base, dl_digest_cb, d);
+	if (d->digest_ev[r] == NULL || evtimer_pending(d->digest_ev[r], NULL))
+		return;
+	clock_real_timeval(dl_robot_wait(d, r) + 50, &tv);
+	evtimer_add(d->digest_ev[r], &tv);
+}
+
+/* Over the robot's rate: hold j for the next digest (never dropped). */
+static void
+dl_digest_hold(struct dl_job *j)
+{
+	j->digest = 1;
+	log_info("robot over its rate, held for a digest: key=%s", j->key);
+	dl_fallback_sms(j);
+	dl_digest_arm(j->d, j->ch - DL_WECOM);
+}
+
+/* One robot's held messages as one digest job (NULL if none). */
+static struct dl_job *
+dl_digest_make(struct deliver *d, int r)
+{
+	struct dl_job *j, *dg = dl_job_new(d, NULL, DL_WECOM + r);
+	struct text_buf b;
+	size_t n = 0, used;
+
+	if (dg == NULL)
+		return NULL;
+	text_buf_init(&b, DL_TEXT_MAX - 64);
+	TAILQ_FOREACH(j, &d->jobs, entry)
+	{
+		if (!j->digest || j->done || (int)j->ch != DL_WECOM + r)
+			continue;
+		j->digest = 0;
+		j->sending = 1; /* the digest carries it */
+		j->next_part = dg->parts;
+		dg->parts = j;
+		if (n++ > 0)
+			text_buf_add(&b, "\n——\n", strlen("\n——\n"));
+		text_buf_add(&b, j->text, strlen(j->text));
+		used = strlen(dg->mentions);
+		if (j->mentions[0] != '\0' &&
+		    used + strlen(j->mentions) + 2 < sizeof(dg->mentions))
+			snprintf(dg->mentions + used,
+			         sizeof(dg->mentions) - used, "%s%s",
+			         used ? "," : "", j->mentions);
+	}
+	if (n == 0) {
+		text_buf_free(&b);
+		dl_job_free(dg);
+		return NULL;
+	}
+	snprintf(dg->key, sizeof(dg->key), "digest:%s:%lld",
+	         dl_channel_names[dg->ch], (long long)clock_now_ms());
+	snprintf(dg->text, sizeof(dg->text), "【汇总%zu条】\n%s%s", n,
+	         b.s != NULL ? b.s : "", b.truncated ? "\n……" : "");
+	text_buf_free(&b);
+	log_notice("robot digest: channel=%s messages=%zu",
+	           dl_channel_names[dg->ch], n);
+	return dg;
+}
+
+/* Send what each robot holds as one message per robot. */
+static void
+dl_digest_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+	struct dl_job *dg;
+	int r;
+
+	(void)fd;
+	(void)what;
+	for (r = 0; r < 2; r++) {
+		if (dl_robot_wait(d, r) > 0) {
+			dl_digest_arm(d, r);
+			continue;
+		}
+		dg = dl_digest_make(d, r);
+		if (dg == NULL)
+			continue;
+		TAILQ_INSERT_TAIL(&d->jobs, dg, entry);
+		dg->claimed = 1;
+		dl_robot_may_send(d, r); /* it counts */
+		dg->attempts++;
+		dg->sending = 1;
+		if (dl_backends[dg->ch].send(dg) == -1)
+			dl_done(dg, 0, 0, 0, "cannot start the transfer");
+	}
+}
+
+/* The digest ended: its parts are sent, or go back to retrying. */
+static void
+dl_digest_done(struct dl_job *dg, int ok, long status, const char *answer)
+{
+	struct dl_job *j, *next;
+	char why[300];
+
+	snprintf(why, sizeof(why), "in %s: %s", dg->key,
+	         answer != NULL ? answer : "");
+	for (j = dg->parts; j != NULL; j = next) {
+		next = j->next_part;
+		j->next_part = NULL;
+		dl_done(j, ok, 0, status, why);
+	}
+	dg->parts = NULL;
+	dg->done = 1;
+	dl_job_drop(dg);
 }
 
 /*
@@ -816,7 +1062,8 @@ dl_claim(struct dl_job *j)
 	}
 }
 
-/* A new job; a later stage supersedes the earlier ones of its group. */
+/* A new job; a later stage supersedes the earlier ones of its group (not
+ * those held for a robot digest: the overflow is merged, never dropped). */
 static void
 dl_queue(struct deliver *d, struct dl_job *j)
 {
@@ -824,7 +1071,7 @@ dl_queue(struct deliver *d, struct dl_job *j)
 
 	TAILQ_FOREACH(o, &d->jobs, entry)
 	{
-		if (o->done || strcmp(o->group, j->group) != 0 ||
+		if (o->done || o->digest || strcmp(o->group, j->group) != 0 ||
 		    o->stage >= j->stage)
 			continue;
 		o->done = 1;
@@ -1003,6 +1250,8 @@ dl_job_name(struct dl_job *j, const struct incident *inc, int k,
             const char *stage_name, int stage)
 {
 	j->stage = stage;
+	snprintf(j->base, sizeof(j->base), "%llu:%s:%s",
+	         (unsigned long long)inc->id, milestone_name(k), stage_name);
 	snprintf(j->key, sizeof(j->key), "%llu:%s:%s:%s:%s",
 	         (unsigned long long)inc->id, milestone_name(k), stage_name,
 	         j->recipient, dl_channel_names[j->ch]);
@@ -1026,6 +1275,7 @@ dl_fanout(struct deliver *d, const struct incident *inc, int k, int stage,
 	const struct config *c = d->conf;
 	const struct conf_templates *t = &c->templates;
 	char mentions[2][DL_MENTION_MAX * 16] = {"", ""};
+	char ids[2][256] = {"", ""};
 	char link[512];
 	size_t i;
 	int ch;
@@ -1049,6 +1299,12 @@ dl_fanout(struct deliver *d, const struct incident *inc, int k, int stage,
 					         sizeof(mentions[0]) - used,
 					         "%s%s", used ? "," : "",
 					         r->mobile);
+				m = ids[ch == DL_DINGTALK];
+				used = strlen(m);
+				if (used + strlen(r->id) + 2 < sizeof(ids[0]))
+					snprintf(m + used,
+					         sizeof(ids[0]) - used, "%s%s",
+					         used ? "," : "", r->id);
 				continue; /* one group message, below */
 			}
 			j = dl_job_new(d, r, ch);
@@ -1090,6 +1346,14 @@ dl_fanout(struct deliver *d, const struct incident *inc, int k, int stage,
 		snprintf(j->mentions, sizeof(j->mentions), "%s",
 		         mentions[ch == DL_DINGTALK]);
 		render_text(t->text, v, j->text, sizeof(j->text));
+		/* a major incident's robot message falls back to SMS */
+		j->major = inc->cls == CLASS_MAJOR;
+		snprintf(j->fallback, sizeof(j->fallback), "%s",
+		         ids[ch == DL_DINGTALK]);
+		j->fbtext = malloc(DL_TEXT_MAX);
+		if (j->fbtext != NULL)
+			render_sms(sms_tmpl, v, (size_t)c->delivery.sms_chars,
+			           j->fbtext, DL_TEXT_MAX);
 		dl_queue(d, j);
 	}
 }
@@ -1521,6 +1785,7 @@ void
 deliver_free(struct deliver *d)
 {
 	struct dl_job *j;
+	int i;
 
 	if (d == NULL)
 		return;
@@ -1531,6 +1796,9 @@ deliver_free(struct deliver *d)
 	}
 	while (!LIST_EMPTY(&d->watches))
 		dl_watch_free(LIST_FIRST(&d->watches));
+	for (i = 0; i < 2; i++)
+		if (d->digest_ev[i] != NULL)
+			event_free(d->digest_ev[i]);
 	spool_close(d->spool);
 	while (d->nlocal > 0)
 		free(d->local[--d->nlocal]);

@@ -1547,6 +1547,10 @@ static const struct cf_key cf_delivery_keys[] = {
       NULL, NULL),
     K("sms_chars", CF_INT, struct conf_delivery, sms_chars, 0, 40, 670, NULL,
       NULL),
+    K("robot_per_minute", CF_INT, struct conf_delivery, robot_per_minute, 0, 1,
+      100, NULL, NULL),
+    K("robot_window", CF_DURATION, struct conf_delivery, robot_window, 0,
+      MS_SECOND, MS_HOUR, NULL, NULL),
     K("quiet_start", CF_STRING, struct conf_delivery, quiet_start, 0, 0, 5,
       NULL, NULL),
     K("quiet_end", CF_STRING, struct conf_delivery, quiet_end, 0, 0, 5, NULL,
@@ -1874,6 +1878,8 @@ cf_defaults(struct config *c)
 	c->delivery.retry_max = 10 * MS_MINUTE;
 	c->delivery.max_attempts = 20;
 	c->delivery.sms_chars = 134;
+	c->delivery.robot_per_minute = 20;
+	c->delivery.robot_window = MS_MINUTE;
 	c->delivery.quiet_start = xstrdup("22:00");
 	c->delivery.quiet_end = xstrdup("07:00");
 	c->delivery.quiet_from = 22 * 60;
@@ -1899,7 +1905,7 @@ cf_defaults(struct config *c)
 	c->templates.subject = xstrdup("【舆情{stage}】{title}");
 	c->templates.text = xstrdup(
 	    "舆情事件：{title}\n级别：{class}（{grade}）\n节点：{milestone}"
-	    "\n截止：{due}（{time_left}）\n责任单位：{departments}\n"
+	    "\n截止：{due}\n状态：{stage}\n责任单位：{departments}\n"
 	    "链接：{link}\n确认：{ack_link}");
 	c->templates.sms =
 	    xstrdup("【舆情提醒】{title}：{milestone}{time_left}，截止{due}。"

@@ -227,8 +227,10 @@ struct conf_delivery {
 	int64_t retry_max;    /* backoff ceiling */
 	int64_t max_attempts; /* then the delivery is given up (logged) */
 	int64_t sms_chars;    /* an SMS text is cut to this many characters */
-	char *quiet_start;    /* "22:00": ordinary incidents' SMS warnings */
-	char *quiet_end;      /* wait for "07:00" (local); "" = no quiet */
+	int64_t robot_per_minute; /* messages a group robot takes a window */
+	int64_t robot_window;     /* that window (1 minute; real time) */
+	char *quiet_start; /* "22:00": ordinary incidents' SMS warnings */
+	char *quiet_end;   /* wait for "07:00" (local); "" = no quiet */
 	int quiet_from, quiet_to; /* minutes of the day, -1 = none */
 };
 

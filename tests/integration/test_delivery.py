@@ -36,6 +36,7 @@ RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
 
 class DeliveryTest(LoopbackTest):
     quiet = ("22:00", "07:00")
+    robot_rate = 20
 
     def setUp(self):
         super().setUp()
@@ -58,8 +59,8 @@ class DeliveryTest(LoopbackTest):
             'recipients = (\n'
             '  { id = "duty"; name = "值班员小王"; mobile = "13800000001";\n'
             '    wecom = true; dingtalk = true; },\n'
-            '  { id = "director"; name = "李主任"; email = "director@example.gov.cn"; },\n'
-            '  { id = "leader"; name = "张区长"; mobile = "13800000003"; } );\n'
+            '  { id = "director"; name = "李主任"; email = "director@example.gov.cn"; },\n'            '  { id = "leader"; name = "张区长"; mobile = "13800000003"; },\n'
+            '  { id = "ro"; name = "群里的人"; mobile = "13800000009"; wecom = true; } );\n'
             'channels = {\n'
             '  smtp = { url = "smtp://%s"; starttls = false;\n'
             '           from = "舆情值班 <yuqing@example.gov.cn>"; };\n'
@@ -69,12 +70,12 @@ class DeliveryTest(LoopbackTest):
             '  dingtalk = { webhook = "%s"; secret = "%s"; };\n'
             '};\n' % (self.smtp.address, self.http.url("/sms"),
                       self.http.url("/wecom"), self.http.url("/ding?access_token=t"),
-                      SECRET) +
-            'delivery = { retry_min = "200ms"; retry_max = "2s";\n'
+                      SECRET) +            'delivery = { retry_min = "200ms"; retry_max = "2s";\n'
+            '             robot_per_minute = %d; robot_window = "2s";\n' % self.robot_rate +
             '             quiet_start = "%s"; quiet_end = "%s"; };\n' % self.quiet +
             'escalation = { ack_secret = "0123456789abcdef-ack-secret";\n'
-            '  levels = (\n'
-            '  { name = "oncall"; recipients = [ "duty" ]; },\n'
+            '  levels = (\n'            '  { name = "oncall"; recipients = [ "duty" ]; },\n'
+            '  { name = "group"; recipients = [ "ro" ]; channels = [ "wecom" ]; },\n'
             '  { name = "director"; recipients = [ "director" ]; from_lead = "1h";\n'
             '    at_breach = true; on_unacked = true; },\n'
             '  { name = "leader"; recipients = [ "leader" ]; classes = [ "major" ];\n'
@@ -148,7 +149,8 @@ class DeliveryTest(LoopbackTest):
         wecom = [json.loads(r.body) for r in self.http.requests_for("/wecom")]
         self.assertEqual(len(wecom), 4)
         self.assertEqual(wecom[0]["msgtype"], "text")
-        self.assertEqual(wecom[0]["text"]["mentioned_mobile_list"], ["13800000001"])
+        self.assertEqual(wecom[0]["text"]["mentioned_mobile_list"],
+                         ["13800000001", "13800000009"])
         self.assertIn(MINE[1], wecom[0]["text"]["content"])
 
         # DingTalk: signed (timestamp + "\n" + secret, HMAC-SHA256, base64)
@@ -340,6 +342,33 @@ class DeliveryTest(LoopbackTest):
         self.assertIn("by director", " ".join(self.redis.command(
             "LRANGE", "yq:incident:%s:history" % self.redis.command(
                 "SMEMBERS", "yq:incidents:open")[0], 0, -1)))
+    def test_robot_rate_limit_digest_and_sms_fallback(self):
+        """WeCom takes 2 messages per 2 s here.  The major incident's
+        stages come faster (one per 0.5-1 s): the overflow is held and sent
+        as one digest message (never dropped; every key ends 'sent'), and
+        each held message of the major incident goes at once by SMS to the
+        robot-only recipient it @mentioned."""
+        self.robot_rate = 2
+        d = self.start(T0)
+        try:
+            self.run_until(d, ms(T0.replace(hour=13, minute=15)))
+            time.sleep(2.5)  # the window passes: the digest goes
+        finally:
+            d.stop()
+        wecom = [json.loads(r.body)["text"]["content"] for r in self.http.requests_for("/wecom")]
+        digests = [t for t in wecom if t.startswith("【汇总")]
+        self.assertTrue(digests, [l for l in d.log().splitlines() if "robot" in l or "wecom" in l][:30])
+        sent = {x["key"] for x in self.deliveries()
+                if x["channel"] == "wecom" and x["state"] == "sent"}
+        want = {"warn-2h", "warn-1h", "warn-30m", "breach", "overdue-1"}
+        got = {k.split(":")[2] for k in sent if ":release:" in k}
+        self.assertTrue(want <= got, (want, got))
+        self.assertLess(len(wecom), len(sent), "no message was merged")
+        ro = [json.loads(r.body) for r in self.http.requests_for("/sms")]
+        ro = [s["out_id"].split(":")[2] for s in ro if s["to"] == "13800000009"]
+        self.assertTrue(ro, "no SMS fallback")
+        self.assertNotIn("warn-2h", ro)  # sent by the robot at once
+        self.assertIn("falling back to SMS", d.log())
 
 
 if __name__ == "__main__":
