@@ -341,6 +341,48 @@ dl_console_send(struct dl_job *j)
 	return j->timer != NULL ? evtimer_add(j->timer, &tv) : -1;
 }
 
+/*
+ * Did the SMS gateway take it (on HTTP 2xx)?  Generic: the success
+ * substring; Aliyun: "Code":"OK"; Tencent: the number's SendStatus Code
+ * "Ok" and no Response.Error.  Throttling is retried, other refusals
+ * (bad number, template, signature) are permanent.
+ */
+static int
+dl_sms_accepted(const struct conf_sms *s, const struct fetch_result *res,
+                int *permanent)
+{
+	json_t *o, *code;
+	const char *c = NULL;
+	int ok = 0;
+
+	if (s->provider == CONF_SMS_HTTP)
+		return s->success == NULL ||
+		       strstr(res->body, s->success) != NULL;
+	o = json_loadb(res->body, res->body_len, 0, NULL);
+	if (s->provider == CONF_SMS_ALIYUN) {
+		code = json_object_get(o, "Code");
+	} else {
+		json_t *r = json_object_get(o, "Response");
+		json_t *err =
+		    json_object_get(json_object_get(r, "Error"), "Code");
+
+		code = err != NULL
+		           ? err
+		           : json_object_get(
+		                 json_array_get(
+		                     json_object_get(r, "SendStatusSet"), 0),
+		                 "Code");
+	}
+	c = json_string_value(code);
+	ok = c != NULL && (strcmp(c, "OK") == 0 || strcmp(c, "Ok") == 0);
+	*permanent = !ok && c != NULL && strstr(c, "Limit") == NULL &&
+	             strstr(c, "LIMIT") == NULL &&
+	             strstr(c, "Throttl") == NULL &&
+	             strstr(c, "InternalError") == NULL;
+	json_decref(o);
+	return ok;
+}
+
 /* HTTP answers: 2xx and (robots) errcode 0 are success; 4xx but 429 are
  * permanent; anything else is retried. */
 static void
@@ -372,24 +414,27 @@ dl_http_cb(const struct fetch_result *res, void *arg)
 			            json_integer_value(code) != -1;
 		json_decref(o);
 	}
-	if (ok && j->ch == DL_SMS && j->d->conf->channels.sms.success != NULL)
+	if (ok && j->ch == DL_SMS)
 		ok =
-		    strstr(res->body, j->d->conf->channels.sms.success) != NULL;
+		    dl_sms_accepted(&j->d->conf->channels.sms, res, &permanent);
 	dl_done(j, ok, permanent, res->status, answer);
 }
 
 static int
 dl_post(struct dl_job *j, const char *url, const char *body, size_t len,
-        const char *content_type)
+        const char *content_type, const char *const *extra)
 {
 	const struct conf_fetch *f = &j->d->conf->fetch;
 	char ct[128];
-	const char *headers[2];
+	const char *headers[12];
+	size_t n = 0;
 	struct fetch_request req;
 
 	snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
-	headers[0] = ct;
-	headers[1] = NULL;
+	headers[n++] = ct;
+	while (extra != NULL && *extra != NULL && n < 11)
+		headers[n++] = *extra++;
+	headers[n] = NULL;
 	memset(&req, 0, sizeof(req));
 	req.url = url;
 	req.method = "POST";
@@ -453,7 +498,126 @@ dl_robot_send(struct dl_job *j)
 	json_decref(o);
 	if (body == NULL)
 		return -1;
-	rc = dl_post(j, url, body, strlen(body), "application/json");
+	rc = dl_post(j, url, body, strlen(body), "application/json", NULL);
+	free(body);
+	return rc;
+}
+
+/* +86 for a mainland number written without its country code. */
+static void
+dl_e164(const char *mobile, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s", mobile[0] == '+' ? "" : "+86", mobile);
+}
+
+/*
+ * Aliyun SendSms (RPC, signature version 1.0, HMAC-SHA1): the text goes
+ * as the template's one variable ${text}; the delivery key as OutId.
+ */
+static int
+dl_sms_aliyun(struct dl_job *j)
+{
+	const struct conf_sms *s = &j->d->conf->channels.sms;
+	char ts[32], nonce[64], *tparam, *body;
+	int64_t now = clock_real_wall_ms();
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	json_t *o = json_pack("{s:s}", "text", j->text);
+	int rc;
+
+	tparam = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (tparam == NULL || gmtime_r(&t, &tm) == NULL) {
+		free(tparam);
+		return -1;
+	}
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(nonce, sizeof(nonce), "%016llx-%d-%lld",
+	         (unsigned long long)text_hash(j->key, strlen(j->key)),
+	         j->attempts, (long long)now);
+	{
+		const struct sign_param p[] = {
+		    {"AccessKeyId", s->access_key.value},
+		    {"Action", "SendSms"},
+		    {"Format", "JSON"},
+		    {"OutId", j->key},
+		    {"PhoneNumbers", j->contact},
+		    {"RegionId", "cn-hangzhou"},
+		    {"SignName", s->sign_name},
+		    {"SignatureMethod", "HMAC-SHA1"},
+		    {"SignatureNonce", nonce},
+		    {"SignatureVersion", "1.0"},
+		    {"TemplateCode", s->template},
+		    {"TemplateParam", tparam},
+		    {"Timestamp", ts},
+		    {"Version", "2017-05-25"},
+		};
+
+		body = sign_aliyun_signed_query(s->access_secret.value, "POST",
+		                                p, sizeof(p) / sizeof(p[0]));
+	}
+	free(tparam);
+	if (body == NULL)
+		return -1;
+	rc = dl_post(j, s->url, body, strlen(body),
+	             "application/x-www-form-urlencoded", NULL);
+	free(body);
+	return rc;
+}
+
+/*
+ * Tencent Cloud SendSms (API 3.0, TC3-HMAC-SHA256): the text is the
+ * template's one parameter; the delivery key goes as SessionContext.
+ */
+static int
+dl_sms_tencent(struct dl_job *j)
+{
+	const struct conf_sms *s = &j->d->conf->channels.sms;
+	const char *host =
+	    s->host != NULL ? s->host : "sms.tencentcloudapi.com";
+	char phone[48], auth[SIGN_TC3_AUTH_SIZE + 16], hh[300], tsh[64],
+	    region[96], *body;
+	const char *extra[7];
+	int64_t now = clock_real_wall_ms() / 1000;
+	struct sign_tc3 r;
+	json_t *o;
+	int rc;
+
+	dl_e164(j->contact, phone, sizeof(phone));
+	o = json_pack("{s:[s], s:s, s:s, s:s, s:[s], s:s}", "PhoneNumberSet",
+	              phone, "SmsSdkAppId", s->app_id, "SignName", s->sign_name,
+	              "TemplateId", s->template, "TemplateParamSet", j->text,
+	              "SessionContext", j->key);
+	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	if (body == NULL)
+		return -1;
+	memset(&r, 0, sizeof(r));
+	r.secret_id = s->access_key.value;
+	r.secret_key = s->access_secret.value;
+	r.host = host;
+	r.service = "sms";
+	r.timestamp = now;
+	r.payload = body;
+	r.payload_len = strlen(body);
+	memcpy(auth, "Authorization: ", 15);
+	if (sign_tc3_authorization(&r, auth + 15, sizeof(auth) - 15) == -1) {
+		free(body);
+		return -1;
+	}
+	snprintf(hh, sizeof(hh), "Host: %s", host);
+	snprintf(tsh, sizeof(tsh), "X-TC-Timestamp: %lld", (long long)now);
+	snprintf(region, sizeof(region), "X-TC-Region: %s",
+	         s->region != NULL ? s->region : "ap-guangzhou");
+	extra[0] = auth;
+	extra[1] = hh;
+	extra[2] = "X-TC-Action: SendSms";
+	extra[3] = tsh;
+	extra[4] = "X-TC-Version: 2021-01-11";
+	extra[5] = region;
+	extra[6] = NULL;
+	rc = dl_post(j, s->url, body, strlen(body), SIGN_TC3_CONTENT_TYPE,
+	             extra);
 	free(body);
 	return rc;
 }
@@ -471,6 +635,10 @@ dl_sms_send(struct dl_job *j)
 	const char *p;
 	int rc;
 
+	if (s->provider == CONF_SMS_ALIYUN)
+		return dl_sms_aliyun(j);
+	if (s->provider == CONF_SMS_TENCENT)
+		return dl_sms_tencent(j);
 	text_buf_init(&b, 16 << 10);
 	for (p = tmpl; *p != '\0';) {
 		const char *val = NULL;
@@ -508,7 +676,8 @@ dl_sms_send(struct dl_job *j)
 	rc = b.truncated ? -1
 	                 : dl_post(j, s->url, b.s != NULL ? b.s : "", b.len,
 	                           json ? "application/json"
-	                                : "application/x-www-form-urlencoded");
+	                                : "application/x-www-form-urlencoded",
+	                           NULL);
 	text_buf_free(&b);
 	return rc;
 }

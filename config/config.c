@@ -86,6 +86,8 @@ static const char *const cf_schemes_smtp[] = {"smtp", "smtps", NULL};
 static const char *const cf_schemes_proxy[] = {"http", "https", "socks5",
                                                "socks5h", NULL};
 static const char *const cf_methods[] = {"POST", "GET", NULL};
+static const char *const cf_sms_providers[] = {"http", "aliyun", "tencent",
+                                               NULL};
 static const char *const cf_roles[] = {"read", "write", NULL};
 static const char *const cf_classes[] = {"major", "ordinary", NULL};
 static const char *const cf_milestones[] = {"release", "presser", "response",
@@ -1430,10 +1432,36 @@ static const struct cf_key cf_sms_keys[] = {
       NULL),
     K("access_secret", CF_SECRET, struct conf_sms, access_secret, 0, 0, 0, NULL,
       NULL),
+    K("provider", CF_ENUM, struct conf_sms, provider, 0, 0, 0, cf_sms_providers,
+      NULL),
+    K("sign_name", CF_STRING, struct conf_sms, sign_name, 0, 1, 64, NULL, NULL),
+    K("template", CF_STRING, struct conf_sms, template, 0, 1, 64, NULL, NULL),
+    K("app_id", CF_STRING, struct conf_sms, app_id, 0, 1, 64, NULL, NULL),
+    K("region", CF_STRING, struct conf_sms, region, 0, 1, 64, NULL, NULL),
+    K("host", CF_STRING, struct conf_sms, host, 0, 1, 255, NULL, NULL),
     END,
 };
+
+/* A template provider needs its keys, signature name and template. */
+static void
+cf_sms_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
+             const char *path)
+{
+	struct conf_sms *m = obj;
+
+	if (m->provider == CONF_SMS_HTTP)
+		return;
+	if (m->access_key.value == NULL || m->access_secret.value == NULL ||
+	    m->sign_name == NULL || m->template == NULL)
+		cf_err(cx, s,
+		       "%s: provider '%s' needs access_key, access_secret, "
+		       "sign_name and template",
+		       path, cf_sms_providers[m->provider]);
+	if (m->provider == CONF_SMS_TENCENT && m->app_id == NULL)
+		cf_err(cx, s, "%s: provider 'tencent' needs app_id", path);
+}
 static const struct cf_schema cf_sms_schema = {
-    0, offsetof(struct conf_sms, present) + 1, NULL, NULL, cf_sms_keys};
+    0, offsetof(struct conf_sms, present) + 1, NULL, cf_sms_check, cf_sms_keys};
 
 static const struct cf_key cf_robot_keys[] = {
     K("webhook", CF_SECRET, struct conf_robot, webhook, CF_REQUIRED, 0, 0, NULL,

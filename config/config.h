@@ -184,13 +184,20 @@ struct conf_smtp {
 
 struct conf_sms {
 	int present;
+	int provider; /* CONF_SMS_HTTP, _ALIYUN, _TENCENT */
 	char *url;
 	int method;
 	char *body;
 	char *success;
 	struct secret access_key;
 	struct secret access_secret;
+	char *sign_name; /* the provider's approved signature, e.g. 大通区 */
+	char *template;  /* TemplateCode (Aliyun) or TemplateId (Tencent) */
+	char *app_id;    /* Tencent SmsSdkAppId */
+	char *region;    /* Tencent X-TC-Region */
+	char *host;      /* Tencent: the host signed (the URL may differ) */
 };
+enum { CONF_SMS_HTTP, CONF_SMS_ALIYUN, CONF_SMS_TENCENT };
 
 struct conf_robot {
 	int present;
