@@ -48,6 +48,7 @@ void store_args_clear(struct store_args *);
 int store_command_final(struct store *, store_reply_cb, void *, const char *,
                         ...);
 enum store_state store_state(const struct store *, const char **);
+int store_accepting(const struct store *);
 const char *store_state_name(enum store_state);
 size_t store_pending(const struct store *);
 const char *store_prefix(const struct store *);
@@ -281,6 +282,8 @@ void deliver_alert(struct deliver *, const struct incident *, int, int,
                    const char *, int64_t, int64_t);
 void deliver_source_down(struct deliver *, const char *, const char *, int64_t);
 int64_t deliver_sent(const struct deliver *);
+size_t deliver_busy(const struct deliver *);
+void deliver_stop(struct deliver *);
 void deliver_free(struct deliver *);
 
 /* ack.c */

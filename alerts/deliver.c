@@ -76,6 +76,7 @@ struct deliver {
 	struct dl_jobs jobs;
 	char owner[64];      /* this run: pid and start time */
 	int resumed;         /* pending deliveries of earlier runs picked up */
+	int stopping;        /* only what is in flight finishes */
 	struct spool *spool; /* NULL: without Redis nothing is sent */
 	struct incidents *incidents;
 	LIST_HEAD(, dl_watch) watches; /* incidents nobody acknowledged yet */
@@ -192,27 +193,30 @@ dl_record(struct dl_job *j, const char *state, long status, const char *answer)
 }
 
 /* The outcome into the stream and the claim (and out of the pending set
- * once final).  Strings are borrowed. */
+ * once final).  Strings are borrowed.  Accepted while the link drains for
+ * a stop: the outcome of work in flight is written before the exit. */
 static void
 dl_record_redis(struct deliver *d, const char *key, const char *channel,
                 const char *recipient, int attempt, const char *state,
                 long status, const char *answer, const char *now)
 {
-	store_command(d->store, NULL, NULL,
-	              "XADD %s:deliveries MAXLEN ~ 1000000 * key %s channel %s "
-	              "recipient %s attempt %d state %s status %ld answer %s "
-	              "at %s",
-	              store_prefix(d->store), key, channel, recipient, attempt,
-	              state, status, answer != NULL ? answer : "", now);
-	store_command(d->store, NULL, NULL,
-	              "HSET %s:delivery:%s state %s attempts %d answer %s "
-	              "updated_at %s",
-	              store_prefix(d->store), key, state, attempt,
-	              answer != NULL ? answer : "", now);
+	store_command_final(
+	    d->store, NULL, NULL,
+	    "XADD %s:deliveries MAXLEN ~ 1000000 * key %s channel %s "
+	    "recipient %s attempt %d state %s status %ld answer %s "
+	    "at %s",
+	    store_prefix(d->store), key, channel, recipient, attempt, state,
+	    status, answer != NULL ? answer : "", now);
+	store_command_final(
+	    d->store, NULL, NULL,
+	    "HSET %s:delivery:%s state %s attempts %d answer %s "
+	    "updated_at %s",
+	    store_prefix(d->store), key, state, attempt,
+	    answer != NULL ? answer : "", now);
 	if (strcmp(state, "retry") != 0)
-		store_command(d->store, NULL, NULL,
-		              "SREM %s:deliveries:pending %s",
-		              store_prefix(d->store), key);
+		store_command_final(d->store, NULL, NULL,
+		                    "SREM %s:deliveries:pending %s",
+		                    store_prefix(d->store), key);
 }
 
 static void
@@ -774,8 +778,8 @@ static const struct dl_backend {
 static void
 dl_send(struct dl_job *j)
 {
-	if (j->done || j->sending || j->digest)
-		return;
+	if (j->done || j->sending || j->digest || j->d->stopping)
+		return; /* stopping: a retry is resumed by the next run */
 	if ((j->ch == DL_WECOM || j->ch == DL_DINGTALK) && j->parts == NULL &&
 	    !dl_robot_may_send(j->d, j->ch - DL_WECOM)) {
 		dl_digest_hold(j);
@@ -1208,7 +1212,7 @@ dl_claim(struct dl_job *j)
 	json_t *fields;
 	int rc;
 
-	if (store_state(d->store, NULL) != STORE_UP && d->spool != NULL) {
+	if (!store_accepting(d->store) && d->spool != NULL) {
 		dl_claim_local(j);
 		return;
 	}
@@ -1551,6 +1555,8 @@ void
 deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
               const char *stage_name, int64_t due_at, int64_t now)
 {
+	if (d->stopping)
+		return;
 	const struct config *c = d->conf;
 	int64_t lead = inc->ms[k].due - due_at;
 	size_t nwarn = (k == MS_RELEASE   ? &c->deadlines.release
@@ -1666,7 +1672,8 @@ deliver_watch(struct deliver *d, const struct incident *inc)
 	for (i = 0; i < c->escalation.levels.n; i++)
 		if (c->escalation.levels.v[i].on_unacked)
 			break;
-	if (i == c->escalation.levels.n || inc->state != INC_OPEN)
+	if (i == c->escalation.levels.n || inc->state != INC_OPEN ||
+	    d->stopping)
 		return;
 	LIST_FOREACH(w, &d->watches, entry)
 	if (w->id == inc->id)
@@ -1707,7 +1714,7 @@ deliver_source_down(struct deliver *d, const char *feed, const char *error,
 	size_t i;
 	int ch;
 
-	if (c->escalation.technical == NULL)
+	if (c->escalation.technical == NULL || d->stopping)
 		return;
 	r = dl_recipient(c, c->escalation.technical);
 	if (r == NULL)
@@ -1948,6 +1955,33 @@ int64_t
 deliver_sent(const struct deliver *d)
 {
 	return d->sent;
+}
+
+/* Stopping: no new deliveries, no retries; what is in flight finishes. */
+void
+deliver_stop(struct deliver *d)
+{
+	struct dl_watch *w;
+
+	d->stopping = 1;
+	LIST_FOREACH(w, &d->watches, entry)
+	evtimer_del(w->timer);
+	if (d->digest_ev[0] != NULL)
+		evtimer_del(d->digest_ev[0]);
+	if (d->digest_ev[1] != NULL)
+		evtimer_del(d->digest_ev[1]);
+}
+
+/* Deliveries on their way (a claim or a transfer in flight). */
+size_t
+deliver_busy(const struct deliver *d)
+{
+	const struct dl_job *j;
+	size_t n = 0;
+
+	TAILQ_FOREACH(j, &d->jobs, entry)
+	n += j->sending || j->claiming;
+	return n;
 }
 
 void

@@ -573,7 +573,15 @@ store_drain(struct store *st, store_done_cb cb, void *arg)
 	st->drain_arg = arg;
 }
 
-/* Queue a last command while draining (the daemon's stop record). */
+/* Does the link take commands now (up, and not draining for a stop)? */
+int
+store_accepting(const struct store *st)
+{
+	return st->state == STORE_UP && !st->stopping;
+}
+
+/* Queue a command while draining (the stop record, the outcome of work
+ * that was in flight). */
 int
 store_command_final(struct store *st, store_reply_cb cb, void *arg,
                     const char *fmt, ...)

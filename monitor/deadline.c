@@ -19,6 +19,7 @@ struct deadline_queue {
 	deadline_fire_cb cb;
 	void *arg;
 	int firing;
+	int stopped; /* the daemon is stopping: nothing more fires */
 };
 
 static int
@@ -77,7 +78,7 @@ deadline_arm(struct deadline_queue *q)
 {
 	struct timeval tv;
 
-	if (q->firing)
+	if (q->firing || q->stopped)
 		return; /* deadline_fire_cb re-arms when done */
 	evtimer_del(q->timer);
 	if (q->n == 0)
@@ -166,6 +167,14 @@ deadline_remove(struct deadline_queue *q, uint64_t incident, int milestone)
 	for (i = q->n / 2; i-- > 0;)
 		deadline_down(q, i);
 	deadline_arm(q);
+}
+
+/* Stopping: no stage fires any more (a restart catches up). */
+void
+deadline_stop(struct deadline_queue *q)
+{
+	q->stopped = 1;
+	evtimer_del(q->timer);
 }
 
 size_t

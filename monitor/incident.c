@@ -573,6 +573,13 @@ incidents_reconfigure(struct incidents *is, const struct config *conf,
 	is->rs = rs;
 }
 
+/* Stopping: no more stages are recorded; the next start catches up. */
+void
+incidents_stop(struct incidents *is)
+{
+	deadline_stop(is->dq);
+}
+
 size_t
 incidents_count(const struct incidents *is)
 {

@@ -173,6 +173,7 @@ struct deadline_queue *deadline_new(struct event_base *, deadline_fire_cb,
 int deadline_add(struct deadline_queue *, const struct deadline_entry *);
 void deadline_remove(struct deadline_queue *, uint64_t, int);
 size_t deadline_size(const struct deadline_queue *);
+void deadline_stop(struct deadline_queue *);
 int64_t deadline_next(const struct deadline_queue *);
 void deadline_free(struct deadline_queue *);
 
@@ -246,6 +247,7 @@ int64_t incident_stage_at(const struct incidents *, const struct incident *,
                           int, int, char *, size_t);
 const char *milestone_name(int);
 size_t incidents_count(const struct incidents *);
+void incidents_stop(struct incidents *);
 size_t incidents_scheduled(const struct incidents *);
 void incidents_free(struct incidents *);
 

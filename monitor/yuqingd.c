@@ -37,6 +37,7 @@ struct daemon {
 	struct deliver *deliver;
 	struct ack *ack;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
+	struct event *busy_ev; /* stopping: deliveries still in flight */
 	int stopping;
 	int64_t started_ms;
 	int64_t reloads;
@@ -217,11 +218,30 @@ daemon_health_cb(json_t *doc, void *arg)
 	return ok;
 }
 
+static void daemon_done_cb(void *);
+
+static void
+daemon_busy_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	store_drain(d->store, daemon_done_cb, d);
+}
+
+/* Redis has everything; deliveries in flight finish too (and write their
+ * outcome) before the loop ends, within the grace. */
 static void
 daemon_done_cb(void *arg)
 {
 	struct daemon *d = arg;
+	struct timeval tv = {0, 50 * 1000};
 
+	if (deliver_busy(d->deliver) > 0 && d->busy_ev != NULL) {
+		evtimer_add(d->busy_ev, &tv);
+		return;
+	}
 	log_info("in-flight work finished: pending=%zu",
 	         store_pending(d->store));
 	event_base_loopexit(d->base, NULL);
@@ -262,6 +282,8 @@ daemon_stop(struct daemon *d, const char *why)
 	           store_pending(d->store));
 	httpd_stop_accepting(d->httpd);
 	feeds_stop(d->feeds);
+	incidents_stop(d->incidents);   /* the next start catches up */
+	deliver_stop(d->deliver);       /* in flight finishes, nothing new */
 	incidentstore_flush(d->istore); /* alerts of this loop iteration */
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
 	store_command_final(d->store, NULL, NULL,
@@ -361,8 +383,8 @@ daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 static void
 daemon_free(struct daemon *d)
 {
-	struct event **evs[] = {&d->sig_term, &d->sig_int, &d->sig_hup,
-	                        &d->watchdog_ev, &d->grace_ev};
+	struct event **evs[] = {&d->sig_term,    &d->sig_int,  &d->sig_hup,
+	                        &d->watchdog_ev, &d->grace_ev, &d->busy_ev};
 	size_t i;
 
 	for (i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
@@ -399,6 +421,7 @@ daemon_start(struct daemon *d)
 	d->sig_int = evsignal_new(d->base, SIGINT, daemon_signal_cb, d);
 	d->sig_hup = evsignal_new(d->base, SIGHUP, daemon_signal_cb, d);
 	d->grace_ev = evtimer_new(d->base, daemon_grace_cb, d);
+	d->busy_ev = evtimer_new(d->base, daemon_busy_cb, d);
 	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
 	    d->grace_ev == NULL || evsignal_add(d->sig_term, NULL) == -1 ||
 	    evsignal_add(d->sig_int, NULL) == -1 ||

@@ -370,6 +370,20 @@ class DeliveryTest(LoopbackTest):
         self.assertNotIn("warn-2h", ro)  # sent by the robot at once
         self.assertIn("falling back to SMS", d.log())
 
+    def test_stop_waits_for_deliveries_in_flight(self):
+        """TERM while the SMS gateway is still answering: the daemon waits
+        (within shutdown_grace) and records the outcome before it exits."""
+        self.http.route("/sms", Response(body='{"ok":true}', delay=1.5))
+        d = self.start(T0)
+        self.run_until(d, ms(T0.replace(hour=10, minute=41)))
+        wait_for(lambda: any(json.loads(r.body)["out_id"].endswith(":warn-2h:duty:sms")
+                             for r in self.http.requests_for("/sms")), 5, "the SMS")
+        d.stop()
+        self.assertEqual(d.returncode, 0, d.log())
+        states = [x["state"] for x in self.deliveries()
+                  if x["key"].endswith(":release:warn-2h:duty:sms")]
+        self.assertEqual(states, ["sent"], states)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
