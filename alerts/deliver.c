@@ -50,12 +50,15 @@ struct dl_job {
 	char subject[512];
 	char text[DL_TEXT_MAX];
 	int stage;
-	int quiet;          /* may wait for the end of quiet hours */
-	int major;          /* robots: a major incident's (falls back to SMS) */
-	int digest;         /* robots: held for the next digest message */
-	char base[192];     /* incident:milestone:stage, for fallbacks */
-	char fallback[256]; /* robots: ids of the recipients @mentioned */
-	char *fbtext;       /* robots: the SMS text for the fallback */
+	int quiet;  /* may wait for the end of quiet hours */
+	int major;  /* robots: a major incident's (falls back to SMS) */
+	int digest; /* robots: held for the next digest message */
+	int queued; /* in its channel's queue (over the rate): never superseded
+	             */
+	TAILQ_ENTRY(dl_job) qentry;
+	char base[192];       /* incident:milestone:stage, for fallbacks */
+	char fallback[256];   /* robots: ids of the recipients @mentioned */
+	char *fbtext;         /* robots: the SMS text for the fallback */
 	struct dl_job *parts; /* a digest: the jobs it carries (a chain) */
 	struct dl_job *next_part;
 	int attempts;
@@ -81,10 +84,13 @@ struct deliver {
 	struct incidents *incidents;
 	LIST_HEAD(, dl_watch) watches; /* incidents nobody acknowledged yet */
 	/* robots: real send times in the last minute, and a throttle */
-	int64_t robot_sent[2][DL_ROBOT_MAX];
-	size_t robot_n[2];
-	int64_t robot_until[2]; /* throttled by the provider until */
+	int64_t rate_sent[DL_N][DL_ROBOT_MAX]; /* real send times */
+	size_t rate_n[DL_N];
+	int64_t rate_until[DL_N]; /* throttled by the provider until */
 	struct event *digest_ev[2];
+	size_t held[2]; /* messages held for each robot's next digest */
+	TAILQ_HEAD(, dl_job) fifo[DL_N]; /* over the rate, in order */
+	struct event *fifo_ev[DL_N];
 	char **local; /* keys claimed in the spool, not yet in Redis */
 	size_t nlocal;
 	int64_t sent, failed, superseded, attempts;
@@ -120,7 +126,8 @@ static const char dl_claim_script[] =
 static void dl_send(struct dl_job *);
 static void dl_digest_done(struct dl_job *, int, long, const char *);
 static void dl_robot_failed(struct dl_job *, long, const char *);
-static int dl_robot_may_send(struct deliver *, int);
+static int dl_rate_may_send(struct deliver *, int);
+static int64_t dl_rate_wait(const struct deliver *, int);
 static void dl_digest_hold(struct dl_job *);
 static const struct conf_recipient *dl_recipient(const struct config *,
                                                  const char *);
@@ -774,15 +781,79 @@ static const struct dl_backend {
     [DL_DINGTALK] = {dl_robot_send},
 };
 
+static void dl_fifo_cb(evutil_socket_t, short, void *);
+
+/* Arm channel ch's queue timer for when it may send again. */
+static void
+dl_fifo_arm(struct deliver *d, int ch)
+{
+	struct timeval tv;
+
+	if (d->fifo_ev[ch] == NULL)
+		d->fifo_ev[ch] = evtimer_new(d->base, dl_fifo_cb, d);
+	if (d->fifo_ev[ch] == NULL || evtimer_pending(d->fifo_ev[ch], NULL))
+		return;
+	clock_real_timeval(dl_rate_wait(d, ch) + 20, &tv);
+	evtimer_add(d->fifo_ev[ch], &tv);
+}
+
+/* Over the channel's rate: to the end of its queue (delayed, never
+ * dropped, never superseded). */
+static void
+dl_fifo_add(struct dl_job *j)
+{
+	j->queued = 1;
+	TAILQ_INSERT_TAIL(&j->d->fifo[j->ch], j, qentry);
+	log_info("channel over its rate, queued: key=%s", j->key);
+	dl_fifo_arm(j->d, j->ch);
+}
+
+/* The window moved: send from the head of each queue while allowed. */
+static void
+dl_fifo_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct deliver *d = arg;
+	struct dl_job *j;
+	int ch;
+
+	(void)fd;
+	(void)what;
+	if (d->stopping)
+		return; /* queued jobs are pending: the next run sends them */
+	for (ch = 0; ch < DL_N; ch++) {
+		while ((j = TAILQ_FIRST(&d->fifo[ch])) != NULL &&
+		       dl_rate_wait(d, ch) == 0) {
+			TAILQ_REMOVE(&d->fifo[ch], j, qentry);
+			dl_send(j); /* counts itself; queued stays set */
+		}
+		if (!TAILQ_EMPTY(&d->fifo[ch]))
+			dl_fifo_arm(d, ch);
+	}
+}
+
 /* One attempt, if the job is still due one. */
 static void
 dl_send(struct dl_job *j)
 {
 	if (j->done || j->sending || j->digest || j->d->stopping)
 		return; /* stopping: a retry is resumed by the next run */
-	if ((j->ch == DL_WECOM || j->ch == DL_DINGTALK) && j->parts == NULL &&
-	    !dl_robot_may_send(j->d, j->ch - DL_WECOM)) {
+	/* a robot with messages held: new ones join the digest (else they
+	 * would take every freed slot and the digest would starve) */
+	if (j->parts == NULL && (j->ch == DL_WECOM || j->ch == DL_DINGTALK) &&
+	    j->d->held[j->ch - DL_WECOM] > 0) {
 		dl_digest_hold(j);
+		return;
+	}
+	/* SMS, e-mail: first come, first served once over the rate */
+	if (!j->queued && !TAILQ_EMPTY(&j->d->fifo[j->ch])) {
+		dl_fifo_add(j);
+		return;
+	}
+	if (j->parts == NULL && !dl_rate_may_send(j->d, j->ch)) {
+		if (j->ch == DL_WECOM || j->ch == DL_DINGTALK)
+			dl_digest_hold(j);
+		else
+			dl_fifo_add(j);
 		return;
 	}
 	j->attempts++;
@@ -796,41 +867,54 @@ dl_send(struct dl_job *j)
 
 /* Robots: rate limit, digests, SMS fallback ------------------------------ */
 
-/* May robot r (0 WeCom, 1 DingTalk) take a message now?  Counts it. */
-static int
-dl_robot_may_send(struct deliver *d, int r)
+/* Messages channel ch may take per delivery.rate_window (0: no limit). */
+static int64_t
+dl_rate_limit(const struct deliver *d, int ch)
 {
-	int64_t now = clock_real_ms();
-	int64_t limit = d->conf->delivery.robot_per_minute;
+	const struct conf_delivery *c = &d->conf->delivery;
+
+	return ch == DL_WECOM || ch == DL_DINGTALK ? c->robot_per_minute
+	       : ch == DL_SMS                      ? c->sms_per_minute
+	       : ch == DL_EMAIL                    ? c->email_per_minute
+	                                           : 0;
+}
+
+/* May channel ch take a message now?  Counts it if so. */
+static int
+dl_rate_may_send(struct deliver *d, int ch)
+{
+	int64_t now = clock_real_ms(), limit = dl_rate_limit(d, ch);
 	size_t i, n = 0;
 
-	if (now < d->robot_until[r])
+	if (now < d->rate_until[ch])
 		return 0;
-	for (i = 0; i < d->robot_n[r]; i++) /* keep the window's */
-		if (now - d->robot_sent[r][i] < d->conf->delivery.robot_window)
-			d->robot_sent[r][n++] = d->robot_sent[r][i];
-	d->robot_n[r] = n;
+	if (limit <= 0)
+		return 1;
+	for (i = 0; i < d->rate_n[ch]; i++) /* keep the window's */
+		if (now - d->rate_sent[ch][i] < d->conf->delivery.rate_window)
+			d->rate_sent[ch][n++] = d->rate_sent[ch][i];
+	d->rate_n[ch] = n;
 	if ((int64_t)n >= limit || n >= DL_ROBOT_MAX)
 		return 0;
-	d->robot_sent[r][d->robot_n[r]++] = now;
+	d->rate_sent[ch][d->rate_n[ch]++] = now;
 	return 1;
 }
 
-/* Real ms until robot r may take a message again. */
+/* Real ms until channel ch may take a message again. */
 static int64_t
-dl_robot_wait(const struct deliver *d, int r)
+dl_rate_wait(const struct deliver *d, int ch)
 {
 	int64_t now = clock_real_ms(), oldest = now;
 	size_t i;
 
-	if (now < d->robot_until[r])
-		return d->robot_until[r] - now;
-	if ((int64_t)d->robot_n[r] < d->conf->delivery.robot_per_minute)
+	if (now < d->rate_until[ch])
+		return d->rate_until[ch] - now;
+	if ((int64_t)d->rate_n[ch] < dl_rate_limit(d, ch))
 		return 0;
-	for (i = 0; i < d->robot_n[r]; i++)
-		if (d->robot_sent[r][i] < oldest)
-			oldest = d->robot_sent[r][i];
-	oldest += d->conf->delivery.robot_window;
+	for (i = 0; i < d->rate_n[ch]; i++)
+		if (d->rate_sent[ch][i] < oldest)
+			oldest = d->rate_sent[ch][i];
+	oldest += d->conf->delivery.rate_window;
 	return oldest > now ? oldest - now : 0;
 }
 
@@ -876,12 +960,10 @@ dl_fallback_sms(struct dl_job *j)
 static void
 dl_robot_failed(struct dl_job *j, long status, const char *answer)
 {
-	int r = j->ch - DL_WECOM;
-
 	(void)status;
 	if (answer != NULL && (strstr(answer, "130101") != NULL ||
 	                       strstr(answer, "45009") != NULL)) {
-		j->d->robot_until[r] = clock_real_ms() + DL_THROTTLE_MS;
+		j->d->rate_until[j->ch] = clock_real_ms() + DL_THROTTLE_MS;
 		log_warnx("robot throttled by the provider: channel=%s "
 		          "for_ms=%d",
 		          dl_channel_names[j->ch], DL_THROTTLE_MS);
@@ -901,7 +983,7 @@ dl_digest_arm(struct deliver *d, int r)
 		d->digest_ev[r] = evtimer_new(d->base, dl_digest_cb, d);
 	if (d->digest_ev[r] == NULL || evtimer_pending(d->digest_ev[r], NULL))
 		return;
-	clock_real_timeval(dl_robot_wait(d, r) + 50, &tv);
+	clock_real_timeval(dl_rate_wait(d, DL_WECOM + r) + 50, &tv);
 	evtimer_add(d->digest_ev[r], &tv);
 }
 
@@ -910,6 +992,7 @@ static void
 dl_digest_hold(struct dl_job *j)
 {
 	j->digest = 1;
+	j->d->held[j->ch - DL_WECOM]++;
 	log_info("robot over its rate, held for a digest: key=%s", j->key);
 	dl_fallback_sms(j);
 	dl_digest_arm(j->d, j->ch - DL_WECOM);
@@ -931,6 +1014,7 @@ dl_digest_make(struct deliver *d, int r)
 		if (!j->digest || j->done || (int)j->ch != DL_WECOM + r)
 			continue;
 		j->digest = 0;
+		d->held[r]--;
 		j->sending = 1; /* the digest carries it */
 		j->next_part = dg->parts;
 		dg->parts = j;
@@ -970,7 +1054,7 @@ dl_digest_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	for (r = 0; r < 2; r++) {
-		if (dl_robot_wait(d, r) > 0) {
+		if (dl_rate_wait(d, DL_WECOM + r) > 0) {
 			dl_digest_arm(d, r);
 			continue;
 		}
@@ -979,7 +1063,7 @@ dl_digest_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		TAILQ_INSERT_TAIL(&d->jobs, dg, entry);
 		dg->claimed = 1;
-		dl_robot_may_send(d, r); /* it counts */
+		dl_rate_may_send(d, DL_WECOM + r); /* it counts */
 		dg->attempts++;
 		dg->sending = 1;
 		if (dl_backends[dg->ch].send(dg) == -1)
@@ -1244,8 +1328,8 @@ dl_queue(struct deliver *d, struct dl_job *j)
 
 	TAILQ_FOREACH(o, &d->jobs, entry)
 	{
-		if (o->done || o->digest || strcmp(o->group, j->group) != 0 ||
-		    o->stage >= j->stage)
+		if (o->done || o->digest || o->queued ||
+		    strcmp(o->group, j->group) != 0 || o->stage >= j->stage)
 			continue;
 		o->done = 1;
 		d->superseded++;
@@ -1915,6 +1999,7 @@ deliver_new(struct event_base *base, struct store *store,
             const struct config *conf)
 {
 	struct deliver *d = calloc(1, sizeof(*d));
+	int i;
 
 	if (d == NULL)
 		return NULL;
@@ -1923,6 +2008,8 @@ deliver_new(struct event_base *base, struct store *store,
 	d->conf = conf;
 	TAILQ_INIT(&d->jobs);
 	LIST_INIT(&d->watches);
+	for (i = 0; i < DL_N; i++)
+		TAILQ_INIT(&d->fifo[i]);
 	d->fetcher = fetcher_new(base);
 	if (d->fetcher == NULL) {
 		free(d);
@@ -2002,6 +2089,9 @@ deliver_free(struct deliver *d)
 	for (i = 0; i < 2; i++)
 		if (d->digest_ev[i] != NULL)
 			event_free(d->digest_ev[i]);
+	for (i = 0; i < DL_N; i++)
+		if (d->fifo_ev[i] != NULL)
+			event_free(d->fifo_ev[i]);
 	spool_close(d->spool);
 	while (d->nlocal > 0)
 		free(d->local[--d->nlocal]);

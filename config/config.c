@@ -1577,7 +1577,11 @@ static const struct cf_key cf_delivery_keys[] = {
       NULL),
     K("robot_per_minute", CF_INT, struct conf_delivery, robot_per_minute, 0, 1,
       100, NULL, NULL),
-    K("robot_window", CF_DURATION, struct conf_delivery, robot_window, 0,
+    K("sms_per_minute", CF_INT, struct conf_delivery, sms_per_minute, 0, 1,
+      1000, NULL, NULL),
+    K("email_per_minute", CF_INT, struct conf_delivery, email_per_minute, 0, 1,
+      1000, NULL, NULL),
+    K("rate_window", CF_DURATION, struct conf_delivery, rate_window, 0,
       MS_SECOND, MS_HOUR, NULL, NULL),
     K("quiet_start", CF_STRING, struct conf_delivery, quiet_start, 0, 0, 5,
       NULL, NULL),
@@ -1907,7 +1911,9 @@ cf_defaults(struct config *c)
 	c->delivery.max_attempts = 20;
 	c->delivery.sms_chars = 134;
 	c->delivery.robot_per_minute = 20;
-	c->delivery.robot_window = MS_MINUTE;
+	c->delivery.sms_per_minute = 100;
+	c->delivery.email_per_minute = 100;
+	c->delivery.rate_window = MS_MINUTE;
 	c->delivery.quiet_start = xstrdup("22:00");
 	c->delivery.quiet_end = xstrdup("07:00");
 	c->delivery.quiet_from = 22 * 60;

@@ -235,7 +235,9 @@ struct conf_delivery {
 	int64_t max_attempts; /* then the delivery is given up (logged) */
 	int64_t sms_chars;    /* an SMS text is cut to this many characters */
 	int64_t robot_per_minute; /* messages a group robot takes a window */
-	int64_t robot_window;     /* that window (1 minute; real time) */
+	int64_t sms_per_minute;   /* SMS the gateway takes a window */
+	int64_t email_per_minute; /* mails the server takes a window */
+	int64_t rate_window;      /* that window (1 minute; real time) */
 	char *quiet_start; /* "22:00": ordinary incidents' SMS warnings */
 	char *quiet_end;   /* wait for "07:00" (local); "" = no quiet */
 	int quiet_from, quiet_to; /* minutes of the day, -1 = none */

@@ -37,6 +37,7 @@ RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
 class DeliveryTest(LoopbackTest):
     quiet = ("22:00", "07:00")
     robot_rate = 20
+    sms_rate = 100
 
     def setUp(self):
         super().setUp()
@@ -71,7 +72,8 @@ class DeliveryTest(LoopbackTest):
             '};\n' % (self.smtp.address, self.http.url("/sms"),
                       self.http.url("/wecom"), self.http.url("/ding?access_token=t"),
                       SECRET) +            'delivery = { retry_min = "200ms"; retry_max = "2s";\n'
-            '             robot_per_minute = %d; robot_window = "2s";\n' % self.robot_rate +
+            '             robot_per_minute = %d; sms_per_minute = %d;\n'
+            '             rate_window = "2s";\n' % (self.robot_rate, self.sms_rate) +
             '             quiet_start = "%s"; quiet_end = "%s"; };\n' % self.quiet +
             'escalation = { ack_secret = "0123456789abcdef-ack-secret";\n'
             '  levels = (\n'            '  { name = "oncall"; recipients = [ "duty" ]; },\n'
@@ -383,6 +385,27 @@ class DeliveryTest(LoopbackTest):
         states = [x["state"] for x in self.deliveries()
                   if x["key"].endswith(":release:warn-2h:duty:sms")]
         self.assertEqual(states, ["sent"], states)
+
+    def test_sms_rate_limit_delays_never_drops(self):
+        """The SMS gateway takes 1 message per 2 s here: the on-call SMS of
+        two stages one real second apart are spread out, and both sent."""
+        self.sms_rate = 1
+        d = self.start(T0)
+        try:
+            # warn-2h at 10:40 and warn-1h one real second later
+            self.run_until(d, ms(T0.replace(hour=11, minute=45)))
+            wait_for(lambda: len(self.http.requests_for("/sms")) >= 2, 5, "two SMS")
+        finally:
+            d.stop()
+        times = [r.time for r in self.http.requests_for("/sms")]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        self.assertEqual(len(times), 2)
+        self.assertTrue(all(g > 1.8 for g in gaps), gaps)
+        sent = {x["key"] for x in self.deliveries()
+                if x["channel"] == "sms" and x["state"] == "sent"}
+        for stage in ("warn-2h", "warn-1h"):
+            self.assertTrue(any(k.endswith(":release:%s:duty:sms" % stage) for k in sent),
+                            (stage, sent))
 
 
 if __name__ == "__main__":
