@@ -344,4 +344,98 @@ int render_sms(const char *tmpl, const struct render_vars *v, size_t max_chars,
 /* Code points in s (an invalid byte counts as one); 0 for NULL. */
 size_t render_chars(const char *s);
 
+/* audit.c */
+/*
+ * The operators' audit trail and their bearer tokens.  Pure: no I/O, no
+ * clock; the trail is kept elsewhere (a Redis list or stream of lines).
+ *
+ * The trail is append-only and hash-chained: each entry is one JSON line
+ * carrying the hash of the line before it, so changing, deleting or
+ * reordering a stored line breaks the chain where it happened.
+ *
+ * Canonical form.  An entry is a JSON object with exactly these members:
+ *   "action"   string of 1..AUDIT_ACTION_MAX bytes of [a-z_]
+ *   "after"    object or null (the state after the action)
+ *   "before"   object or null (the state before it)
+ *   "hash"     64 lower-case hex digits, see below
+ *   "incident" integer 0..2^63-1
+ *   "note"     string of 0..AUDIT_NOTE_MAX bytes
+ *   "prev"     the previous entry's "hash"; AUDIT_GENESIS for the first
+ *   "v"        1
+ *   "when"     integer, epoch milliseconds, >= 0
+ *   "who"      string of 1..AUDIT_WHO_MAX bytes, no control characters
+ * No string anywhere (keys and values, also inside before and after) may
+ * hold a control character U+0000..U+001F other than TAB, LF and CR, and
+ * no number may be a real (fraction or exponent): store scores as
+ * integers or strings.  Nesting is at most AUDIT_DEPTH_MAX deep.
+ * The line is the serialisation with no whitespace between tokens, the
+ * members of every object sorted by key in byte order (UTF-8 byte order
+ * is code point order), strings as UTF-8 with only '"' '\' TAB LF CR
+ * escaped (as \" \\ \t \n \r, never \uXXXX or \/), integers in decimal.
+ * That is jansson's json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS) and
+ * Python's json.dumps(d, sort_keys=True, separators=(",", ":"),
+ * ensure_ascii=False); the rules above are what makes the two agree.
+ *   hash = lower-case hex of SHA-256 over the UTF-8 bytes of the
+ *          canonical serialisation of the entry without its "hash" member.
+ * Checking one line in Python (prints True):
+ *   python3 -c 'import sys,json,hashlib
+ *   d=json.loads(sys.argv[1]); h=d.pop("hash")
+ *   b=json.dumps(d,sort_keys=True,separators=(",",":"),ensure_ascii=False)
+ *   print(hashlib.sha256(b.encode()).hexdigest()==h)' "$LINE"
+ */
+#define AUDIT_VERSION 1
+#define AUDIT_GENESIS                                                          \
+	"0000000000000000000000000000000000000000000000000000000000000000"
+#define AUDIT_HASH_SIZE  65 /* 64 hex digits and the NUL */
+#define AUDIT_WHO_MAX    64
+#define AUDIT_ACTION_MAX 32
+#define AUDIT_NOTE_MAX   4096
+#define AUDIT_DEPTH_MAX  16
+#define AUDIT_LINE_MAX   (64 * 1024) /* longest line, in bytes */
+
+struct audit_event {
+	const char *who;    /* the operator's name */
+	int64_t when;       /* epoch ms */
+	const char *action; /* "ack", "respond", "dismiss", "reclassify", ... */
+	uint64_t incident;  /* at most INT64_MAX (a JSON integer) */
+	const json_t *before; /* object or NULL; copied, stays the caller's */
+	const json_t *after;  /* object or NULL; copied, stays the caller's */
+	const char *note;     /* NULL is "" */
+};
+
+/* The canonical line of ev chained after prev_hash (NULL or "" for the
+ * first entry, which then gets AUDIT_GENESIS; otherwise 64 lower-case hex
+ * digits).  Malloc'd, the caller frees; its "hash" also goes to hash_out
+ * (may be NULL).  NULL, hash_out "", if ev breaks the rules above or the
+ * line would pass AUDIT_LINE_MAX.  The line is checked as audit_verify
+ * would before it is returned. */
+char *audit_entry(const char *prev_hash, const struct audit_event *ev,
+                  char hash_out[AUDIT_HASH_SIZE]);
+/* Checks a whole trail, oldest first: each line parses, follows the
+ * canonical form, its hash recomputes and its prev is the hash of the
+ * line before (AUDIT_GENESIS for line 0).  0 if all n are good; else -1
+ * with *bad_index (may be NULL) the 0-based index of the first bad line
+ * and why (may be NULL) a message such as "entry 17: hash mismatch
+ * (changed?)".  The lines are borrowed for the call. */
+int audit_verify(const char *const *lines, size_t n, size_t *bad_index,
+                 char *why, size_t whylen);
+
+/* Bearer tokens: printable ASCII (0x21..0x7e), AUDIT_TOKEN_MIN to
+ * AUDIT_TOKEN_MAX bytes, stored only as "sha256:" + 64 hex digits. */
+#define AUDIT_TOKEN_MIN       24
+#define AUDIT_TOKEN_MAX       256
+#define AUDIT_TOKEN_HASH_SIZE 72 /* "sha256:", 64 hex digits, NUL */
+/* The stored form of token into out; 0, or -1 (out "") if token is not
+ * a valid token. */
+int audit_token_hash(const char *token, char out[AUDIT_TOKEN_HASH_SIZE]);
+/* 1 if presented hashes to stored_hash (compared in constant time), 0
+ * otherwise, also when either is malformed or NULL. */
+int audit_token_check(const char *presented, const char *stored_hash);
+/* The token of an Authorization header value "Bearer <token>": scheme in
+ * any case, then one or more spaces, then 1..AUDIT_TOKEN_MAX printable
+ * ASCII bytes up to the end (no trailing space).  0 with the token in
+ * token[len]; -1 (token "" when len > 0) for anything else, including a
+ * token that does not fit. */
+int audit_bearer(const char *authorization_header, char *token, size_t len);
+
 #endif
