@@ -1678,7 +1678,6 @@ deliver_alert(struct deliver *d, const struct incident *inc, int k, int stage,
 struct dl_watch {
 	struct deliver *d;
 	uint64_t id;
-	int pages;
 	struct event *timer;
 	LIST_ENTRY(dl_watch) entry;
 };
@@ -1701,6 +1700,20 @@ dl_watch_arm(struct dl_watch *w, int64_t in)
 	evtimer_add(w->timer, &tv);
 }
 
+/* When the first page is due: first seen (a major incident upgraded
+ * later: its release clock) + the acknowledgement timeout. */
+static int64_t
+dl_watch_base(const struct config *c, const struct incident *inc)
+{
+	int64_t from = inc->first_seen;
+
+	if (inc->cls == CLASS_MAJOR && inc->ms[MS_RELEASE].active &&
+	    inc->ms[MS_RELEASE].start > from)
+		from = inc->ms[MS_RELEASE].start;
+	return from + (inc->cls == CLASS_MAJOR ? c->escalation.ack_major
+	                                       : c->escalation.ack_ordinary);
+}
+
 /* Still not acknowledged: page the on_unacked levels, again later. */
 static void
 dl_watch_cb(evutil_socket_t fd, short what, void *arg)
@@ -1713,6 +1726,7 @@ dl_watch_cb(evutil_socket_t fd, short what, void *arg)
 	struct render_vars v;
 	struct dl_plan p;
 	char stage[32];
+	int64_t now = clock_now_ms(), base, slot;
 	size_t i;
 	int k;
 
@@ -1730,27 +1744,36 @@ dl_watch_cb(evutil_socket_t fd, short what, void *arg)
 		if (l->on_unacked && dl_in(&l->classes, class_name(inc->cls)))
 			dl_plan_level(&p, c, l);
 	}
-	w->pages++;
-	snprintf(stage, sizeof(stage), "unacked-%d", w->pages);
+	/* the page of this time slot: the same number (and so the same
+	 * delivery keys) whichever run sends it, so a restart pages once */
+	base = dl_watch_base(c, inc);
+	if (now < base) {
+		dl_watch_arm(w, base - now);
+		return;
+	}
+	slot = (now - base) / c->escalation.repeat + 1;
+	snprintf(stage, sizeof(stage), "unacked-%lld", (long long)slot);
 	log_notice("incident not acknowledged, paging: incident=%llu "
-	           "page=%d recipients=%zu",
-	           (unsigned long long)inc->id, w->pages, p.n);
-	dl_vars(inc, k, stage, clock_now_ms(), clock_now_ms(), &v);
-	dl_fanout(d, inc, k, 1000 + w->pages, stage, &p, &v,
+	           "page=%lld recipients=%zu",
+	           (unsigned long long)inc->id, (long long)slot, p.n);
+	dl_vars(inc, k, stage, now, now, &v);
+	dl_fanout(d, inc, k, 1000 + (int)(slot % 1000000), stage, &p, &v,
 	          c->templates.unacked, 0);
-	dl_watch_arm(w, c->escalation.repeat);
+	dl_watch_arm(w, base + slot * c->escalation.repeat - now);
 }
 
 /*
- * inc opened (or was upgraded): unless somebody acknowledges it within
- * escalation.ack_major (ordinary: ack_ordinary), the on_unacked levels
- * are paged, and again every escalation.repeat until it is.
+ * inc opened, was upgraded or restored after a restart: unless somebody
+ * acknowledges it within escalation.ack_major (ordinary: ack_ordinary) of
+ * first being seen, the on_unacked levels are paged, and again every
+ * escalation.repeat until it is.
  */
 void
 deliver_watch(struct deliver *d, const struct incident *inc)
 {
 	const struct config *c = d->conf;
 	struct dl_watch *w;
+	int64_t now, base;
 	size_t i;
 
 	for (i = 0; i < c->escalation.levels.n; i++)
@@ -1775,8 +1798,9 @@ deliver_watch(struct deliver *d, const struct incident *inc)
 		}
 		LIST_INSERT_HEAD(&d->watches, w, entry);
 	}
-	dl_watch_arm(w, inc->cls == CLASS_MAJOR ? c->escalation.ack_major
-	                                        : c->escalation.ack_ordinary);
+	now = clock_now_ms();
+	base = dl_watch_base(c, inc);
+	dl_watch_arm(w, base > now ? base - now : 0);
 }
 
 void

@@ -751,8 +751,15 @@ istore_load_cb(redisReply *r, void *arg)
 				istore_get(&istore_ms_tab[f], &inc.ms[k],
 				           r->element[i]->str);
 			}
-		if (inc.id != 0)
-			incidents_restore(st->incidents, &inc);
+		if (inc.id != 0 &&
+		    incidents_restore(st->incidents, &inc) == 0 &&
+		    st->on_save != NULL) {
+			const struct incident *back =
+			    incidents_get(st->incidents, inc.id);
+
+			if (back != NULL)
+				st->on_save(back, "restored", st->on_save_arg);
+		}
 	} else {
 		log_warnx(
 		    "stored incident: unexpected reply to HMGET, skipped");

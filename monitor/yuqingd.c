@@ -133,14 +133,15 @@ daemon_alert_cb(const struct incident *inc, int k, int stage,
 	deliver_alert(d->deliver, inc, k, stage, stage_name, due_at, now);
 }
 
-/* An incident opened or was upgraded: watch that somebody acknowledges
- * it (escalation.on_unacked levels are paged if not). */
+/* An incident opened, was upgraded or came back from Redis at start:
+ * watch that somebody acknowledges it (on_unacked levels are paged). */
 static void
 daemon_incident_cb(const struct incident *inc, const char *event, void *arg)
 {
 	struct daemon *d = arg;
 
-	if (strcmp(event, "opened") == 0 || strcmp(event, "upgraded") == 0)
+	if (strcmp(event, "opened") == 0 || strcmp(event, "upgraded") == 0 ||
+	    strcmp(event, "restored") == 0)
 		deliver_watch(d->deliver, inc);
 }
 

@@ -407,6 +407,28 @@ class DeliveryTest(LoopbackTest):
             self.assertTrue(any(k.endswith(":release:%s:duty:sms" % stage) for k in sent),
                             (stage, sent))
 
+    def test_unacknowledged_paging_survives_a_restart(self):
+        """Pages are numbered by their time slot (15 min after first seen,
+        then every 30 min), so a daemon restarted after a kill -9 neither
+        repeats the pages already sent nor forgets the incident: it pages
+        once for the slot it missed and goes on."""
+        d = self.start(T0)
+        self.run_until(d, ms(T0.replace(hour=8, minute=50)))  # pages 08:15, 08:45
+        wait_for(lambda: len([m for m in self.smtp.messages
+                              if "待确认" in m.message["Subject"]]) == 2, 5, "two pages")
+        d.stop(sig=signal.SIGKILL)
+        d2 = self.start(T0.replace(hour=9, minute=20))       # slot 3 (09:15) missed
+        try:
+            self.run_until(d2, ms(T0.replace(hour=9, minute=50)))  # slot 4 at 09:45
+            time.sleep(0.3)
+        finally:
+            d2.stop()
+        keys = [x["key"] for x in self.deliveries()
+                if ":unacked-" in x["key"] and x["key"].endswith(":director:email")
+                and x["state"] == "sent"]
+        slots = sorted(int(k.split(":")[2].split("-")[1]) for k in keys)
+        self.assertEqual(slots, [1, 2, 3, 4], keys)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
