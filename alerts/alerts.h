@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
 
@@ -437,5 +439,204 @@ int audit_token_check(const char *presented, const char *stored_hash);
  * token[len]; -1 (token "" when len > 0) for anything else, including a
  * token that does not fit. */
 int audit_bearer(const char *authorization_header, char *token, size_t len);
+
+/* report.c */
+/*
+ * The timeliness report (时效统计) of one period, computed from plain
+ * records and rendered as a terminal table, CSV, JSON and a printable HTML
+ * page.  Pure: no I/O but the FILE * passed in, no clock.  The definitions
+ * of every figure are at the top of report.c.
+ */
+#define REPORT_MAX_INCIDENTS  100000
+#define REPORT_MAX_DELIVERIES 1000000
+/* Bytes kept of each string, cut at a character boundary. */
+#define REPORT_MAX_TITLE       512
+#define REPORT_MAX_DEPARTMENTS 256
+#define REPORT_MAX_NAME        128 /* grade, source, channel */
+/* Every time must be in [0, REPORT_MAX_TIME): 10000-01-01 UTC. */
+#define REPORT_MAX_TIME INT64_C(253402300800000)
+
+/* The same values, in the same order, as monitor.h's MS_*, INC_*. */
+enum {
+	REPORT_MS_RELEASE,
+	REPORT_MS_PRESSER,
+	REPORT_MS_RESPONSE,
+	REPORT_MS_COUNT
+};
+enum {
+	REPORT_MS_PENDING,
+	REPORT_MS_MET,
+	REPORT_MS_BREACHED,
+	REPORT_MS_MET_LATE
+};
+enum {
+	REPORT_INC_OPEN,
+	REPORT_INC_ACKED,
+	REPORT_INC_CLOSED,
+	REPORT_INC_DISMISSED
+};
+enum { REPORT_CLASS_ORDINARY, REPORT_CLASS_MAJOR, REPORT_CLASS_COUNT };
+enum {
+	REPORT_DLV_SENT,
+	REPORT_DLV_FAILED,
+	REPORT_DLV_GIVEN_UP,
+	REPORT_DLV_RETRY,
+	REPORT_DLV_SUPERSEDED,
+	REPORT_DLV_COUNT
+};
+
+/* The names the store uses for the values above ("release", "met_late",
+ * "acknowledged", "major", "given_up", ...). */
+enum report_names {
+	REPORT_N_MILESTONE,
+	REPORT_N_MS_STATE,
+	REPORT_N_INC_STATE,
+	REPORT_N_CLASS,
+	REPORT_N_DLV_STATE,
+};
+int report_value(enum report_names, const char *name); /* -1: unknown */
+const char *report_name(enum report_names, int value); /* "?": unknown */
+
+struct report_period {
+	int64_t start, end; /* [start, end), epoch ms */
+};
+
+struct report_milestone {
+	int active;
+	int state;      /* REPORT_MS_* */
+	int64_t start;  /* clock start */
+	int64_t due;    /* >= start */
+	int64_t met_at; /* <= 0 while not met */
+};
+
+/* Strings are borrowed for report_compute (NULL reads as ""); what the
+ * report keeps is copied, cut to the caps, with invalid UTF-8 replaced by
+ * U+FFFD and control characters by spaces. */
+struct report_incident {
+	uint64_t id;       /* unique */
+	int cls;           /* REPORT_CLASS_* */
+	const char *grade; /* 特别重大, 重大, 较大, 一般, unknown */
+	const char *title;
+	const char *departments; /* comma-separated */
+	const char *source;      /* feed id */
+	int64_t opened_at;
+	int state;                                   /* REPORT_INC_* */
+	struct report_milestone ms[REPORT_MS_COUNT]; /* by REPORT_MS_* */
+};
+
+/* One delivery attempt (an entry of P:deliveries). */
+struct report_delivery {
+	const char *channel;
+	int state; /* REPORT_DLV_* */
+	int64_t at;
+};
+
+struct report_input {
+	struct report_period period;
+	struct report_period previous; /* {0, 0}: no trend */
+	int64_t now;                   /* when the data were read */
+	int utc_offset_min; /* local time for display, +480 for Shanghai */
+	const struct report_incident *incidents; /* borrowed */
+	size_t nincidents;
+	const struct report_delivery *deliveries; /* borrowed */
+	size_t ndeliveries;
+};
+
+/* The figures; everything below is owned by the report. */
+struct report_rate {
+	size_t counted; /* the denominator: on_time + met_late + unanswered */
+	size_t on_time;
+	size_t met_late;
+	size_t unanswered; /* not met, due before min(end, now) */
+	size_t not_due;    /* not met, due in the period at or after now */
+	int permille;      /* on_time / counted, rounded; -1 if counted == 0 */
+};
+struct report_times {
+	size_t n;                   /* met milestones */
+	int64_t median, p90, worst; /* ms, nearest rank; -1 if n == 0 */
+};
+struct report_ms_row {
+	struct report_rate rate, prev;
+	struct report_times times;
+};
+struct report_grade_row {
+	char *grade;
+	size_t n[REPORT_CLASS_COUNT];
+};
+struct report_info {
+	uint64_t id;
+	int cls, state;
+	int64_t opened_at;
+	char *grade, *title, *departments, *source;
+	char **deps; /* departments split, trimmed, once each */
+	size_t ndeps;
+};
+struct report_group { /* a department or a source */
+	char *name;
+	size_t opened; /* incidents opened in the period */
+	struct report_rate rate;
+};
+struct report_breach {
+	const struct report_info *inc;
+	int milestone;
+	int64_t start, due, met_at; /* met_at 0: unanswered */
+	int64_t late;               /* ms: met_at - due, or now - due */
+};
+struct report_open {
+	const struct report_info *inc;
+	unsigned overdue; /* bit per milestone unmet past due at now */
+	int64_t next_due; /* the earliest unmet due after now, 0 if none */
+};
+struct report_channel {
+	char *name;
+	size_t n[REPORT_DLV_COUNT]; /* attempts in the period by outcome */
+	size_t attempts, failures, prev_failures;
+};
+struct report {
+	struct report_period period, previous;
+	int has_previous;
+	int64_t now;
+	int utc_offset_min;
+	int iso_year, iso_week; /* 0 unless the period is one ISO week */
+	size_t opened, dismissed, prev_opened;
+	size_t by_class[REPORT_CLASS_COUNT];
+	struct report_grade_row *grades;
+	size_t ngrades;
+	struct report_ms_row ms[REPORT_MS_COUNT];
+	struct report_rate total, prev_total;
+	struct report_rate class_rate[REPORT_CLASS_COUNT];
+	struct report_info *infos;
+	size_t ninfos;
+	struct report_group *departments, *sources;
+	size_t ndepartments, nsources;
+	struct report_breach *breaches;
+	size_t nbreaches;
+	struct report_open *open;
+	size_t nopen;
+	struct report_channel *channels;
+	size_t nchannels;
+	char error[256]; /* why report_compute failed */
+};
+
+/* The local ISO week (Monday 00:00 to the next Monday 00:00) holding ms,
+ * and its ISO 8601 year and number.  -1 if ms or the offset is out of
+ * range. */
+int report_iso_week(int64_t any_ms_in_week, int utc_offset_min,
+                    struct report_period *);
+int report_iso_week_number(int64_t ms, int utc_offset_min, int *iso_year,
+                           int *iso_week);
+/* The period of the same length just before p. */
+void report_previous(const struct report_period *p, struct report_period *prev);
+
+/* Fill r (any contents are overwritten) from in; 0, or -1 with r->error
+ * set for bad input or no memory.  Free with report_free either way. */
+int report_compute(const struct report_input *in, struct report *r);
+void report_free(struct report *); /* NULL-safe; leaves r zeroed */
+
+/* 0, or -1 if writing failed. */
+int report_write_text(FILE *, const struct report *);
+int report_write_csv(FILE *, const struct report *);
+int report_write_json(FILE *, const struct report *);
+int report_write_html(FILE *, const struct report *);
 
 #endif

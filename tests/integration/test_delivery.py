@@ -37,6 +37,7 @@ RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
 class DeliveryTest(LoopbackTest):
     quiet = ("22:00", "07:00")
     robot_rate = 20
+    feeds = ""
     sms_rate = 100
 
     def setUp(self):
@@ -54,14 +55,15 @@ class DeliveryTest(LoopbackTest):
     def config(self, more=""):
         extra = more + (
             'rules = { files = [ %s ]; };\n' % RULES.rstrip(", ") +
-            'fetch = { host_spacing = "0s"; };\n'
-            'feeds = ( { id = "local"; url = "%s"; interval = "5m"; } );\n'
-            % self.http.url("/local.xml") +
+            'fetch = { host_spacing = "0s"; timeout = "1s"; down_after_failures = 2; };\n'
+            'feeds = ( { id = "local"; url = "%s"; interval = "5m"; }%s );\n'
+            % (self.http.url("/local.xml"), self.feeds) +
             'recipients = (\n'
             '  { id = "duty"; name = "值班员小王"; mobile = "13800000001";\n'
             '    wecom = true; dingtalk = true; },\n'
             '  { id = "director"; name = "李主任"; email = "director@example.gov.cn"; },\n'            '  { id = "leader"; name = "张区长"; mobile = "13800000003"; },\n'
-            '  { id = "ro"; name = "群里的人"; mobile = "13800000009"; wecom = true; } );\n'
+            '  { id = "ro"; name = "群里的人"; mobile = "13800000009"; wecom = true; },\n'
+            '  { id = "tech"; name = "技术值班"; email = "tech@example.gov.cn"; } );\n'
             'channels = {\n'
             '  smtp = { url = "smtp://%s"; starttls = false;\n'
             '           from = "舆情值班 <yuqing@example.gov.cn>"; };\n'
@@ -75,7 +77,7 @@ class DeliveryTest(LoopbackTest):
             '             robot_per_minute = %d; sms_per_minute = %d;\n'
             '             rate_window = "2s";\n' % (self.robot_rate, self.sms_rate) +
             '             quiet_start = "%s"; quiet_end = "%s"; };\n' % self.quiet +
-            'escalation = { ack_secret = "0123456789abcdef-ack-secret";\n'
+            'escalation = { ack_secret = "0123456789abcdef-ack-secret"; technical = "tech";\n'
             '  levels = (\n'            '  { name = "oncall"; recipients = [ "duty" ]; },\n'
             '  { name = "group"; recipients = [ "ro" ]; channels = [ "wecom" ]; },\n'
             '  { name = "director"; recipients = [ "director" ]; from_lead = "1h";\n'
@@ -375,7 +377,7 @@ class DeliveryTest(LoopbackTest):
     def test_stop_waits_for_deliveries_in_flight(self):
         """TERM while the SMS gateway is still answering: the daemon waits
         (within shutdown_grace) and records the outcome before it exits."""
-        self.http.route("/sms", Response(body='{"ok":true}', delay=1.5))
+        self.http.route("/sms", Response(body='{"ok":true}', delay=0.7))
         d = self.start(T0)
         self.run_until(d, ms(T0.replace(hour=10, minute=41)))
         wait_for(lambda: any(json.loads(r.body)["out_id"].endswith(":warn-2h:duty:sms")
@@ -428,6 +430,53 @@ class DeliveryTest(LoopbackTest):
                 and x["state"] == "sent"]
         slots = sorted(int(k.split(":")[2].split("-")[1]) for k in keys)
         self.assertEqual(slots, [1, 2, 3, 4], keys)
+
+    def test_mail_4xx_retried_5xx_failed_and_gateway_timeout_retried(self):
+        """The mail server answers 451 to the first message (retried, then
+        taken) and later 550 to one (failed for good, not retried); the SMS
+        gateway times out once (fetch.timeout 1 s) and is retried."""
+        self.smtp.response_code(451, count=1)
+        self.http.route("/sms", Response(body='{"ok":true}', delay=1.5),
+                        Response(body='{"ok":true}'))
+        d = self.start(T0)
+        try:
+            self.run_until(d, ms(T0.replace(hour=11, minute=45)))   # warn-1h mail
+            wait_for(lambda: self.smtp.messages, 5, "the 1 h mail, retried")
+            self.smtp.response_code(550, count=1)
+            self.run_until(d, ms(T0.replace(hour=12, minute=15)))   # warn-30m mail
+            time.sleep(0.5)
+        finally:
+            d.stop()
+        mail = {}
+        for x in self.deliveries():
+            if x["channel"] == "email":
+                mail.setdefault(x["key"], []).append((x["state"], x["status"]))
+        first = next(iter(mail.values()))  # the first mail (a page at 08:15)
+        self.assertEqual(first, [("retry", "451"), ("sent", "250")], mail)
+        self.assertIn([("failed", "550")], list(mail.values()), mail)
+        # the timeout (1 s real = 1 monitored hour) is retried; by then
+        # the 1 h warning may supersede it
+        sms = [(x["state"], x["answer"]) for x in self.deliveries()
+               if x["key"].endswith(":release:warn-2h:duty:sms")]
+        self.assertIn(sms[0][0], ("retry", "superseded"), sms)
+        self.assertIn("time", sms[0][1].lower(), sms)
+        self.assertNotIn("failed", [x for x, _ in sms], sms)
+
+    def test_source_down_reaches_the_technical_contact(self):
+        self.feeds = ', { id = "broken"; url = "%s"; interval = "1m"; }' % \
+            self.http.url("/broken.xml")
+        self.http.route("/broken.xml", Response(status=500, body="oops"))
+        d = self.start(T0)
+        try:
+            wait_for(lambda: any("tech@example.gov.cn" in m.rcpt_tos for m in self.smtp.messages),
+                     15, "the source-down mail")
+        finally:
+            d.stop()
+        m = [m for m in self.smtp.messages if "tech@example.gov.cn" in m.rcpt_tos][0]
+        self.assertIn("信息源中断", m.message["Subject"])
+        body = m.message.get_body(preferencelist=("plain",)).get_content()
+        self.assertIn("broken", body)
+        self.assertIn("500", body)
 
 
 if __name__ == "__main__":
