@@ -124,6 +124,7 @@ static const char dl_claim_script[] =
     "return 0\n";
 
 static void dl_send(struct dl_job *);
+static void dl_quiet_cb(evutil_socket_t, short, void *);
 static void dl_digest_done(struct dl_job *, int, long, const char *);
 static void dl_robot_failed(struct dl_job *, long, const char *);
 static int dl_rate_may_send(struct deliver *, int);
@@ -474,6 +475,46 @@ dl_mobiles(const char *list)
 	return a;
 }
 
+/*
+ * The robot's markdown: the subject as a heading, every line of the text
+ * kept as a line (markdown needs two spaces before a line break), the
+ * mentions as @mobile (DingTalk shows them so).  The characters markdown
+ * would read (* _ ` [ ] # > |) are escaped: titles come from feeds.
+ */
+static void
+dl_markdown(const struct dl_job *j, struct text_buf *b)
+{
+	const char *p;
+	char *ids, *m, *save = NULL;
+
+	text_buf_init(b, DL_TEXT_MAX * 2);
+	text_buf_add(b, "#### ", 5);
+	for (p = j->subject[0] ? j->subject : "舆情提醒";; p++) {
+		if (*p == '\0')
+			break;
+		if (strchr("*`[]#>|\\", *p) != NULL)
+			text_buf_add(b, "\\", 1);
+		text_buf_add(b, p, 1);
+	}
+	text_buf_add(b, "\n", 1);
+	for (p = j->text; *p != '\0'; p++) {
+		if (*p == '\n')
+			text_buf_add(b, "  \n", 3);
+		else {
+			if (strchr("*`[]#>|\\", *p) != NULL)
+				text_buf_add(b, "\\", 1);
+			text_buf_add(b, p, 1);
+		}
+	}
+	ids = strdup(j->mentions);
+	for (m = ids != NULL ? strtok_r(ids, ",", &save) : NULL; m != NULL;
+	     m = strtok_r(NULL, ",", &save)) {
+		text_buf_add(b, " @", 2);
+		text_buf_add(b, m, strlen(m));
+	}
+	free(ids);
+}
+
 static int
 dl_robot_send(struct dl_job *j)
 {
@@ -481,19 +522,35 @@ dl_robot_send(struct dl_job *j)
 	const struct conf_robot *r =
 	    j->ch == DL_WECOM ? &c->wecom : &c->dingtalk;
 	char url[2048];
+	struct text_buf md;
 	json_t *o;
 	char *body;
 	int rc;
 
-	if (j->ch == DL_WECOM) {
+	if (r->markdown)
+		dl_markdown(j, &md);
+	if (j->ch == DL_WECOM && r->markdown) {
+		/* WeCom's markdown has no mobile @mentions: the text has them
+		 */
+		o = json_pack("{s:s, s:{s:s}}", "msgtype", "markdown",
+		              "markdown", "content", md.s != NULL ? md.s : "");
+		snprintf(url, sizeof(url), "%s", r->webhook.value);
+	} else if (j->ch == DL_WECOM) {
 		o = json_pack("{s:s, s:{s:s, s:o}}", "msgtype", "text", "text",
 		              "content", j->text, "mentioned_mobile_list",
 		              dl_mobiles(j->mentions));
 		snprintf(url, sizeof(url), "%s", r->webhook.value);
 	} else {
-		o = json_pack("{s:s, s:{s:s}, s:{s:o}}", "msgtype", "text",
-		              "text", "content", j->text, "at", "atMobiles",
-		              dl_mobiles(j->mentions));
+		if (r->markdown)
+			o = json_pack("{s:s, s:{s:s, s:s}, s:{s:o}}", "msgtype",
+			              "markdown", "markdown", "title",
+			              j->subject[0] ? j->subject : "舆情提醒",
+			              "text", md.s != NULL ? md.s : "", "at",
+			              "atMobiles", dl_mobiles(j->mentions));
+		else
+			o = json_pack("{s:s, s:{s:s}, s:{s:o}}", "msgtype",
+			              "text", "text", "content", j->text, "at",
+			              "atMobiles", dl_mobiles(j->mentions));
 		if (r->secret.value != NULL) {
 			if (sign_dingtalk_url(r->webhook.value, r->secret.value,
 			                      clock_real_wall_ms(), url,
@@ -505,6 +562,8 @@ dl_robot_send(struct dl_job *j)
 			snprintf(url, sizeof(url), "%s", r->webhook.value);
 		}
 	}
+	if (r->markdown)
+		text_buf_free(&md);
 	body = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	if (body == NULL)
@@ -1131,10 +1190,24 @@ dl_send_or_defer(struct dl_job *j)
 	         "in_ms=%lld",
 	         j->key, (long long)left);
 	if (j->timer == NULL)
-		j->timer = evtimer_new(j->d->base, dl_retry_cb, j);
+		j->timer = evtimer_new(j->d->base, dl_quiet_cb, j);
+	else
+		event_assign(j->timer, j->d->base, -1, 0, dl_quiet_cb, j);
 	clock_timeval(left, &tv);
 	if (j->timer == NULL || evtimer_add(j->timer, &tv) == -1)
 		dl_send(j);
+}
+
+/* The quiet hours should be over: check again (the real timer rounds). */
+static void
+dl_quiet_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct dl_job *j = arg;
+
+	(void)fd;
+	(void)what;
+	event_assign(j->timer, j->d->base, -1, 0, dl_retry_cb, j);
+	dl_send_or_defer(j);
 }
 
 /* Claims ---------------------------------------------------------------- */
@@ -1603,6 +1676,7 @@ dl_fanout(struct deliver *d, const struct incident *inc, int k, int stage,
 		snprintf(j->mentions, sizeof(j->mentions), "%s",
 		         mentions[ch == DL_DINGTALK]);
 		render_text(t->text, v, j->text, sizeof(j->text));
+		render_text(t->subject, v, j->subject, sizeof(j->subject));
 		/* a major incident's robot message falls back to SMS */
 		j->major = inc->cls == CLASS_MAJOR;
 		snprintf(j->fallback, sizeof(j->fallback), "%s",

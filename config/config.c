@@ -1467,6 +1467,7 @@ static const struct cf_key cf_robot_keys[] = {
     K("webhook", CF_SECRET, struct conf_robot, webhook, CF_REQUIRED, 0, 0, NULL,
       NULL),
     K("secret", CF_SECRET, struct conf_robot, secret, 0, 0, 0, NULL, NULL),
+    K("markdown", CF_BOOL, struct conf_robot, markdown, 0, 0, 0, NULL, NULL),
     END,
 };
 

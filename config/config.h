@@ -203,6 +203,7 @@ struct conf_robot {
 	int present;
 	struct secret webhook;
 	struct secret secret;
+	int markdown; /* msgtype markdown (else text) */
 };
 
 struct conf_console {

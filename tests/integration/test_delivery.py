@@ -37,6 +37,7 @@ RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
 class DeliveryTest(LoopbackTest):
     quiet = ("22:00", "07:00")
     robot_rate = 20
+    ding_markdown = False
     feeds = ""
     sms_rate = 100
 
@@ -70,10 +71,10 @@ class DeliveryTest(LoopbackTest):
             '  sms = { url = "%s"; body = "{\\"to\\":{phone},\\"msg\\":{text},\\"out_id\\":{key}}";\n'
             '          success = "\\"ok\\":true"; };\n'
             '  wecom = { webhook = "%s"; };\n'
-            '  dingtalk = { webhook = "%s"; secret = "%s"; };\n'
+            '  dingtalk = { webhook = "%s"; secret = "%s"; markdown = %s; };\n'
             '};\n' % (self.smtp.address, self.http.url("/sms"),
                       self.http.url("/wecom"), self.http.url("/ding?access_token=t"),
-                      SECRET) +            'delivery = { retry_min = "200ms"; retry_max = "2s";\n'
+                      SECRET, "true" if self.ding_markdown else "false") +            'delivery = { retry_min = "200ms"; retry_max = "2s";\n'
             '             robot_per_minute = %d; sms_per_minute = %d;\n'
             '             rate_window = "2s";\n' % (self.robot_rate, self.sms_rate) +
             '             quiet_start = "%s"; quiet_end = "%s"; };\n' % self.quiet +
@@ -477,6 +478,22 @@ class DeliveryTest(LoopbackTest):
         body = m.message.get_body(preferencelist=("plain",)).get_content()
         self.assertIn("broken", body)
         self.assertIn("500", body)
+
+    def test_dingtalk_markdown(self):
+        self.ding_markdown = True
+        d = self.start(T0)
+        try:
+            self.run_until(d, ms(T0.replace(hour=10, minute=45)))
+            wait_for(lambda: self.http.requests_for("/ding"), 5, "dingtalk")
+        finally:
+            d.stop()
+        body = json.loads(self.http.requests_for("/ding")[0].body)
+        self.assertEqual(body["msgtype"], "markdown")
+        self.assertIn(MINE[1].split()[0], body["markdown"]["title"])
+        self.assertTrue(body["markdown"]["text"].startswith("#### "), body)
+        self.assertIn("  \n", body["markdown"]["text"])
+        self.assertIn("@13800000001", body["markdown"]["text"])
+        self.assertEqual(body["at"]["atMobiles"], ["13800000001"])
 
 
 if __name__ == "__main__":
