@@ -764,6 +764,67 @@ dl_smtp_cb(const struct fetch_result *res, void *arg)
 	        res->status, answer);
 }
 
+/* Append s to b, HTML-escaped. */
+static void
+dl_html_escape(struct text_buf *b, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *e = s[i] == '&'   ? "&amp;"
+		                : s[i] == '<' ? "&lt;"
+		                : s[i] == '>' ? "&gt;"
+		                : s[i] == '"' ? "&quot;"
+		                              : NULL;
+
+		if (e != NULL)
+			text_buf_add(b, e, strlen(e));
+		else
+			text_buf_add(b, s + i, 1);
+	}
+}
+
+/* The mail's HTML part: the subject as a heading, the text's lines, each
+ * http(s) link clickable; everything from feeds escaped. */
+static void
+dl_html(const struct dl_job *j, struct text_buf *b)
+{
+	const char *p = j->text, *nl, *url;
+	static const char head[] =
+	    "<!doctype html><html><head><meta charset=\"utf-8\"></head>"
+	    "<body style=\"font-family:sans-serif\"><h3>";
+
+	text_buf_init(b, DL_TEXT_MAX * 4);
+	text_buf_add(b, head, sizeof(head) - 1);
+	dl_html_escape(b, j->subject, strlen(j->subject));
+	text_buf_add(b, "</h3>\n<p>", 9);
+	while (*p != '\0') {
+		size_t n;
+
+		nl = strchr(p, '\n');
+		n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		url = strstr(p, "http");
+		if (url != NULL && (size_t)(url - p) < n &&
+		    (strncmp(url, "http://", 7) == 0 ||
+		     strncmp(url, "https://", 8) == 0)) {
+			size_t u = strcspn(url, " \n");
+
+			dl_html_escape(b, p, (size_t)(url - p));
+			text_buf_add(b, "<a href=\"", 9);
+			dl_html_escape(b, url, u);
+			text_buf_add(b, "\">", 2);
+			dl_html_escape(b, url, u);
+			text_buf_add(b, "</a>", 4);
+			dl_html_escape(b, url + u, n - (size_t)(url - p) - u);
+		} else {
+			dl_html_escape(b, p, n);
+		}
+		text_buf_add(b, "<br>\n", 5);
+		p += n + (nl != NULL);
+	}
+	text_buf_add(b, "</p></body></html>\n", 19);
+}
+
 /* "Name <addr>" or "addr" into its parts (in buf). */
 static void
 dl_split_from(const char *from, char *buf, size_t len, struct mail_addr *a)
@@ -795,6 +856,7 @@ dl_smtp_send(struct dl_job *j)
 	struct fetch_request req;
 	const char *rcpt[2] = {j->contact, NULL};
 	char frombuf[300], err[MAIL_ERR_MAX];
+	struct text_buf html;
 	char *msg = NULL;
 	size_t len;
 	int64_t now = clock_real_wall_ms();
@@ -807,10 +869,15 @@ dl_smtp_send(struct dl_job *j)
 	m.subject = j->subject;
 	m.text = j->text;
 	m.textlen = strlen(j->text);
+	dl_html(j, &html);
+	m.html = html.s != NULL ? html.s : "";
+	m.htmllen = html.len;
 	m.time_ms = now;
 	m.utc_offset_min = dl_utc_offset(now);
 	m.key = j->key;
-	if (mail_compose(&m, &msg, &len, err, sizeof(err)) == -1) {
+	rc = mail_compose(&m, &msg, &len, err, sizeof(err));
+	text_buf_free(&html);
+	if (rc == -1) {
 		log_err("cannot compose alert mail: key=%s: %s", j->key, err);
 		return -1;
 	}

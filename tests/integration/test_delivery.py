@@ -134,6 +134,11 @@ class DeliveryTest(LoopbackTest):
         self.assertIn("5小时权威发布", text)
         self.assertIn("11月27日 12:40", text)
         self.assertIn("区应急局", text)
+        html = first.get_body(preferencelist=("html",))
+        self.assertIsNotNone(html, "no HTML part")
+        self.assertIn("5小时权威发布", html.get_content())
+        self.assertIn('<a href="http://n.example/m1">', html.get_content())
+        self.assertEqual(first.get_content_type(), "multipart/alternative")
         ids = [m.message["Message-ID"] for m in mails]
         self.assertEqual(len(set(ids)), 3)
 
