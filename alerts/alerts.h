@@ -286,6 +286,7 @@ void deliver_source_down(struct deliver *, const char *, const char *, int64_t);
 int64_t deliver_sent(const struct deliver *);
 size_t deliver_busy(const struct deliver *);
 void deliver_stop(struct deliver *);
+void deliver_metrics(const struct deliver *, FILE *);
 void deliver_free(struct deliver *);
 
 /* ack.c */

@@ -94,6 +94,7 @@ struct deliver {
 	char **local; /* keys claimed in the spool, not yet in Redis */
 	size_t nlocal;
 	int64_t sent, failed, superseded, attempts;
+	int64_t ch_sent[DL_N], ch_failed[DL_N]; /* for /metrics */
 };
 
 /* Claim a delivery.  ARGV: prefix, key, owner, now, then the fields to
@@ -268,6 +269,7 @@ dl_done(struct dl_job *j, int ok, int permanent, long status,
 		dl_robot_failed(j, status, answer);
 	if (ok) {
 		d->sent++;
+		d->ch_sent[j->ch]++;
 		j->done = 1;
 		log_info("alert delivered: key=%s channel=%s recipient=%s "
 		         "attempt=%d status=%ld",
@@ -279,6 +281,7 @@ dl_done(struct dl_job *j, int ok, int permanent, long status,
 		dl_record(j, "superseded", status, answer);
 	} else if (permanent || j->attempts >= d->conf->delivery.max_attempts) {
 		d->failed++;
+		d->ch_failed[j->ch]++;
 		j->done = 1;
 		log_err("alert NOT delivered, giving up: key=%s channel=%s "
 		        "recipient=%s attempt=%d status=%ld answer=\"%.200s\"",
@@ -2222,6 +2225,44 @@ deliver_stop(struct deliver *d)
 		evtimer_del(d->digest_ev[0]);
 	if (d->digest_ev[1] != NULL)
 		evtimer_del(d->digest_ev[1]);
+}
+
+/* Prometheus lines for delivery: per channel sent and failed, attempts,
+ * the spool's size.  f is the caller's. */
+void
+deliver_metrics(const struct deliver *d, FILE *f)
+{
+	int ch;
+
+	fputs("# HELP yq_deliveries_total Deliveries finished, by channel and "
+	      "outcome.\n# TYPE yq_deliveries_total counter\n",
+	      f);
+	for (ch = 0; ch < DL_N; ch++) {
+		fprintf(f,
+		        "yq_deliveries_total{channel=\"%s\",outcome=\"sent\"} "
+		        "%lld\n",
+		        dl_channel_names[ch], (long long)d->ch_sent[ch]);
+		fprintf(
+		    f,
+		    "yq_deliveries_total{channel=\"%s\",outcome=\"failed\"} "
+		    "%lld\n",
+		    dl_channel_names[ch], (long long)d->ch_failed[ch]);
+	}
+	fprintf(f,
+	        "# HELP yq_delivery_attempts_total Delivery attempts.\n"
+	        "# TYPE yq_delivery_attempts_total counter\n"
+	        "yq_delivery_attempts_total %lld\n"
+	        "# HELP yq_delivery_superseded_total Deliveries a later stage "
+	        "superseded.\n"
+	        "# TYPE yq_delivery_superseded_total counter\n"
+	        "yq_delivery_superseded_total %lld\n"
+	        "# HELP yq_spool_bytes The local spool (Redis was away).\n"
+	        "# TYPE yq_spool_bytes gauge\nyq_spool_bytes %zu\n"
+	        "# HELP yq_deliveries_in_flight Claims and transfers in "
+	        "flight.\n# TYPE yq_deliveries_in_flight gauge\n"
+	        "yq_deliveries_in_flight %zu\n",
+	        (long long)d->attempts, (long long)d->superseded,
+	        d->spool != NULL ? spool_size(d->spool) : 0, deliver_busy(d));
 }
 
 /* Deliveries on their way (a claim or a transfer in flight). */

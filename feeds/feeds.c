@@ -47,6 +47,7 @@ struct feeds {
 	size_t active;
 	int started;
 	int stopped;
+	int64_t polled, failed; /* polls completed, of which failed */
 };
 
 static void feeds_schedule(struct feeds *);
@@ -354,6 +355,8 @@ feeds_failed(struct feed *f, const struct fetch_result *res, const char *why)
 	int64_t now = clock_now_ms();
 
 	f->st.failures++;
+	fs->polled++;
+	fs->failed++;
 	if (f->st.failing_since < 0)
 		f->st.failing_since = now;
 	feeds_setstr(&f->st.last_error, why);
@@ -380,6 +383,7 @@ feeds_succeeded(struct feed *f)
 
 	f->st.last_success = clock_now_ms();
 	f->st.failures = 0;
+	fs->polled++;
 	f->st.failing_since = -1;
 	feeds_setstr(&f->st.last_error, NULL);
 	if (f->st.down) {
@@ -684,6 +688,14 @@ size_t
 feeds_active(const struct feeds *fs)
 {
 	return fs->active;
+}
+
+/* Polls completed since start, and how many of them failed. */
+void
+feeds_polls(const struct feeds *fs, int64_t *polled, int64_t *failed)
+{
+	*polled = fs->polled;
+	*failed = fs->failed;
 }
 
 /* No new polls; fetches in flight are dropped at feeds_free (their feeds

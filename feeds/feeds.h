@@ -267,6 +267,7 @@ int feeds_reconfigure(struct feeds *, const struct config *);
 size_t feeds_count(const struct feeds *);
 size_t feeds_down(const struct feeds *);
 size_t feeds_active(const struct feeds *);
+void feeds_polls(const struct feeds *, int64_t *, int64_t *);
 void feeds_invalidate(struct feeds *, const char *id);
 void feeds_stop(struct feeds *);
 void feeds_free(struct feeds *);

@@ -132,6 +132,26 @@ httpd_route(struct httpd *h, const char *path,
 	return evhttp_set_cb(h->http, path, cb, arg) == 0 ? 0 : -1;
 }
 
+/* Send a body of the given type (borrowed); GET and HEAD only. */
+void
+httpd_reply_text(struct evhttp_request *req, const char *type, const char *body,
+                 size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (buf == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add(buf, body, len);
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	evhttp_send_reply(req, HTTP_OK, "OK", buf);
+	evbuffer_free(buf);
+}
+
 /* Send an HTML page (UTF-8); body is borrowed. */
 void
 httpd_reply_html(struct evhttp_request *req, int code, const char *reason,

@@ -35,6 +35,7 @@ struct incidents {
 	size_t n;
 	uint64_t seq;
 	int64_t stale, skipped;
+	int64_t fired, late_sum, late_max; /* stages recorded running, ms */
 };
 
 static const char *const inc_ms_names[MS_COUNT] = {"release", "presser",
@@ -215,7 +216,15 @@ inc_fire_cb(const struct deadline_entry *e, void *arg)
 	if (ms->state == MS_MET || ms->state == MS_MET_LATE ||
 	    inc->state == INC_CLOSED || inc->state == INC_DISMISSED)
 		return;
-	inc_record(is, inc, e->milestone, e->stage, clock_now_ms());
+	{
+		int64_t now = clock_now_ms(), late = now - e->at;
+
+		is->fired++;
+		is->late_sum += late > 0 ? late : 0;
+		if (late > is->late_max)
+			is->late_max = late;
+		inc_record(is, inc, e->milestone, e->stage, now);
+	}
 	/* While running, every stage is recorded: the next one goes in the
 	 * queue even if it is already due (a daemon behind its timer catches
 	 * up stage by stage).  Only creation and restore skip to the most
@@ -578,6 +587,26 @@ void
 incidents_stop(struct incidents *is)
 {
 	deadline_stop(is->dq);
+}
+
+/* Incidents per class (CLASS_*) and state (INC_*); the deadline engine's
+ * stages recorded while running and their lateness (monitored ms). */
+void
+incidents_stats(const struct incidents *is, int64_t counts[3][4],
+                int64_t *fired, int64_t *late_sum, int64_t *late_max)
+{
+	const struct inc_node *n;
+	size_t i;
+
+	memset(counts, 0, sizeof(int64_t) * 12);
+	for (i = 0; i < INC_BUCKETS; i++)
+		for (n = is->buckets[i]; n != NULL; n = n->next)
+			if (n->inc.cls >= 0 && n->inc.cls < 3 &&
+			    n->inc.state >= 0 && n->inc.state < 4)
+				counts[n->inc.cls][n->inc.state]++;
+	*fired = is->fired;
+	*late_sum = is->late_sum;
+	*late_max = is->late_max;
 }
 
 size_t

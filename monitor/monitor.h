@@ -247,6 +247,8 @@ int64_t incident_stage_at(const struct incidents *, const struct incident *,
                           int, int, char *, size_t);
 const char *milestone_name(int);
 size_t incidents_count(const struct incidents *);
+void incidents_stats(const struct incidents *, int64_t[3][4], int64_t *,
+                     int64_t *, int64_t *);
 void incidents_stop(struct incidents *);
 size_t incidents_scheduled(const struct incidents *);
 void incidents_free(struct incidents *);
@@ -284,6 +286,8 @@ void httpd_reply_json(struct evhttp_request *, int, const char *, json_t *);
 int httpd_route(struct httpd *, const char *,
                 void (*)(struct evhttp_request *, void *), void *);
 void httpd_reply_html(struct evhttp_request *, int, const char *, const char *);
+void httpd_reply_text(struct evhttp_request *, const char *, const char *,
+                      size_t);
 void httpd_reply_error(struct evhttp_request *, int, const char *,
                        const char *);
 

@@ -168,6 +168,86 @@ daemon_items_cb(void *arg)
 	incidentstore_poke(d->istore);
 }
 
+/* /metrics: Prometheus text format (version 0.0.4). */
+static void
+daemon_metrics_cb(struct evhttp_request *req, void *arg)
+{
+	static const char *const cls[] = {"none", "ordinary", "major"};
+	static const char *const st[] = {"open", "acknowledged", "closed",
+	                                 "dismissed"};
+	struct daemon *d = arg;
+	int64_t counts[3][4], fired, late_sum, late_max, polled, failed;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int c, s;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		httpd_reply_error(req, 405, "Method Not Allowed",
+		                  "only GET is allowed here");
+		return;
+	}
+	f = open_memstream(&text, &len);
+	if (f == NULL) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	incidents_stats(d->incidents, counts, &fired, &late_sum, &late_max);
+	feeds_polls(d->feeds, &polled, &failed);
+	fprintf(f,
+	        "# HELP yq_redis_up 1 if the Redis link is up.\n"
+	        "# TYPE yq_redis_up gauge\nyq_redis_up %d\n"
+	        "# HELP yq_redis_pending Redis commands awaiting a reply.\n"
+	        "# TYPE yq_redis_pending gauge\nyq_redis_pending %zu\n"
+	        "# HELP yq_feeds Feeds configured, down, being fetched.\n"
+	        "# TYPE yq_feeds gauge\n"
+	        "yq_feeds{state=\"configured\"} %zu\n"
+	        "yq_feeds{state=\"down\"} %zu\n"
+	        "yq_feeds{state=\"fetching\"} %zu\n"
+	        "# HELP yq_feed_polls_total Polls completed.\n"
+	        "# TYPE yq_feed_polls_total counter\nyq_feed_polls_total %lld\n"
+	        "# HELP yq_feed_poll_failures_total Polls that failed.\n"
+	        "# TYPE yq_feed_poll_failures_total counter\n"
+	        "yq_feed_poll_failures_total %lld\n"
+	        "# HELP yq_items_recorded_total New or edited items recorded.\n"
+	        "# TYPE yq_items_recorded_total counter\n"
+	        "yq_items_recorded_total %lld\n"
+	        "# HELP yq_incidents Incidents in memory by class and state.\n"
+	        "# TYPE yq_incidents gauge\n",
+	        store_state(d->store, NULL) == STORE_UP,
+	        store_pending(d->store), feeds_count(d->feeds),
+	        feeds_down(d->feeds), feeds_active(d->feeds), (long long)polled,
+	        (long long)failed,
+	        (long long)feedstore_items_recorded(d->feedstore));
+	for (c = 1; c < 3; c++)
+		for (s = 0; s < 4; s++)
+			fprintf(
+			    f, "yq_incidents{class=\"%s\",state=\"%s\"} %lld\n",
+			    cls[c], st[s], (long long)counts[c][s]);
+	fprintf(f,
+	        "# HELP yq_alerts_recorded_total Stages recorded in Redis.\n"
+	        "# TYPE yq_alerts_recorded_total counter\n"
+	        "yq_alerts_recorded_total %lld\n"
+	        "# HELP yq_deadline_stages_total Stages the deadline engine "
+	        "fired while running.\n"
+	        "# TYPE yq_deadline_stages_total counter\n"
+	        "yq_deadline_stages_total %lld\n"
+	        "# HELP yq_deadline_lateness_ms_sum Their lateness (monitored "
+	        "ms), summed.\n"
+	        "# TYPE yq_deadline_lateness_ms_sum counter\n"
+	        "yq_deadline_lateness_ms_sum %lld\n"
+	        "# HELP yq_deadline_lateness_ms_max The latest one.\n"
+	        "# TYPE yq_deadline_lateness_ms_max gauge\n"
+	        "yq_deadline_lateness_ms_max %lld\n",
+	        (long long)incidentstore_alerts(d->istore), (long long)fired,
+	        (long long)late_sum, (long long)late_max);
+	deliver_metrics(d->deliver, f);
+	fclose(f);
+	httpd_reply_text(req, "text/plain; version=0.0.4; charset=utf-8", text,
+	                 len);
+	free(text);
+}
+
 /* /healthz: healthy when the loop runs and Redis is up with our schema. */
 static int
 daemon_health_cb(json_t *doc, void *arg)
@@ -462,6 +542,8 @@ daemon_start(struct daemon *d)
 	d->ack = ack_new(d->conf, d->incidents, d->httpd);
 	if (d->ack == NULL)
 		fatalx("cannot serve the acknowledge links");
+	if (httpd_route(d->httpd, "/metrics", daemon_metrics_cb, d) == -1)
+		fatalx("cannot serve /metrics");
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0) {
 		d->watchdog_ev =
 		    event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb, d);

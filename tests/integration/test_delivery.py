@@ -500,6 +500,35 @@ class DeliveryTest(LoopbackTest):
         self.assertIn("@13800000001", body["markdown"]["text"])
         self.assertEqual(body["at"]["atMobiles"], ["13800000001"])
 
+    def test_metrics(self):
+        """/metrics in Prometheus text format after a few deliveries."""
+        d = self.start(T0)
+        try:
+            self.run_until(d, ms(T0.replace(hour=10, minute=50)))
+            wait_for(lambda: self.http.requests_for("/sms"), 5, "an SMS")
+            time.sleep(0.2)
+            with urllib.request.urlopen(d.url("/metrics"), timeout=5) as r:
+                ctype = r.headers["Content-Type"]
+                text = r.read().decode()
+        finally:
+            d.stop()
+        self.assertTrue(ctype.startswith("text/plain; version=0.0.4"), ctype)
+        values = {}
+        for line in text.splitlines():
+            if line.startswith("#"):
+                self.assertRegex(line, r"^# (HELP|TYPE) yq_[a-z_]+ ")
+                continue
+            m = re.match(r'^(yq_[a-z_]+(?:\{[a-z]+="[a-z]+"(?:,[a-z]+="[a-z]+")*\})?) (-?\d+)$', line)
+            self.assertIsNotNone(m, line)
+            values[m.group(1)] = int(m.group(2))
+        self.assertEqual(values["yq_redis_up"], 1)
+        self.assertEqual(values['yq_incidents{class="major",state="open"}'], 1)
+        self.assertGreaterEqual(values['yq_deliveries_total{channel="sms",outcome="sent"}'], 1)
+        self.assertGreaterEqual(values["yq_feed_polls_total"], 1)
+        self.assertGreaterEqual(values["yq_alerts_recorded_total"], 1)
+        self.assertGreaterEqual(values["yq_deadline_stages_total"], 1)
+        self.assertEqual(values["yq_spool_bytes"], 0)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
