@@ -1236,9 +1236,426 @@ report_ago(char *buf, size_t size, const struct report *r, int64_t t)
 	report_dur(buf, size, r->now > t ? r->now - t : 0);
 }
 
-/* The terminal table */
+/* Row cells shared by the terminal table and HTML
+ *
+ * One function a section fills v[], the cells of one row, formatting
+ * its figures into b[]: b[] is the caller's and must outlive v[].  The
+ * terminal table and HTML show the same cells, CSV the parts whose
+ * figures it shares. */
 
-#define REPORT_COLS 12
+#define REPORT_COLS 12  /* columns of a table, at most */
+#define REPORT_CELL 128 /* bytes of a formatted cell: 3 overdue labels fit */
+
+static const char *const report_count_head[4] = {"等级", "重大类", "一般类",
+                                                 "合计"};
+static const char *const report_ms_head[12] = {
+    "节点",   "应计", "按时", "逾期完成", "逾期未完成", "未到期",
+    "按时率", "上期", "变化", "中位用时", "P90用时",    "最长用时"};
+static const char *const report_breach_head[9] = {
+    "事件",     "节点", "类别",     "等级", "截止时间",
+    "完成时间", "超时", "责任部门", "标题"};
+static const char *const report_open_head[8] = {
+    "事件",     "状态",     "发现时间", "已持续",
+    "逾期节点", "下一截止", "责任部门", "标题"};
+static const char *const report_group_head[8] = {
+    "",         "新增事件",   "应计",   "按时",
+    "逾期完成", "逾期未完成", "未到期", "按时率"};
+static const char *const report_channel_head[10] = {
+    "渠道", "尝试",   "成功",     "重试",     "失败",
+    "放弃", "被取代", "失败合计", "上期失败", "变化"};
+
+/* The rows of the milestone table: each milestone, the total, then the
+ * classes, major first. */
+#define REPORT_MS_ROWS (REPORT_MS_COUNT + 1 + REPORT_CLASS_COUNT)
+
+/* One row of the milestone table, pointing into the report. */
+struct report_ms_line {
+	const struct report_rate *rt;
+	const struct report_rate *pv;  /* NULL: no previous figure */
+	const struct report_times *tm; /* NULL: no times to met */
+	const char *label;             /* the heading shown */
+	const char *prefix, *name;     /* the same in CSV: prefix, then name */
+};
+
+static void
+report_ms_line(const struct report *r, size_t k, struct report_ms_line *m)
+{
+	size_t cl;
+
+	m->pv = NULL;
+	m->tm = NULL;
+	m->prefix = "";
+	if (k < REPORT_MS_COUNT) {
+		m->rt = &r->ms[k].rate;
+		m->pv = &r->ms[k].prev;
+		m->tm = &r->ms[k].times;
+		m->label = report_ms_labels[k];
+		m->name = report_ms_names[k];
+	} else if (k == REPORT_MS_COUNT) {
+		m->rt = &r->total;
+		m->pv = &r->prev_total;
+		m->label = "合计";
+		m->name = "total";
+	} else {
+		cl = REPORT_CLASS_COUNT - (k - REPORT_MS_COUNT);
+		m->rt = &r->class_rate[cl];
+		m->label = report_class_labels[cl];
+		m->prefix = "class_";
+		m->name = report_class_names[cl];
+	}
+	if (!r->has_previous)
+		m->pv = NULL;
+}
+
+/* Counted, on time, met late, unanswered, not due and the rate, into
+ * b[0] to b[5]; none and unit as for report_pct. */
+static void
+report_rate_cells(char (*b)[REPORT_CELL], const struct report_rate *rt,
+                  const char *none, const char *unit)
+{
+	snprintf(b[0], REPORT_CELL, "%zu", rt->counted);
+	snprintf(b[1], REPORT_CELL, "%zu", rt->on_time);
+	snprintf(b[2], REPORT_CELL, "%zu", rt->met_late);
+	snprintf(b[3], REPORT_CELL, "%zu", rt->unanswered);
+	snprintf(b[4], REPORT_CELL, "%zu", rt->not_due);
+	report_pct(b[5], REPORT_CELL, rt->permille, none, unit);
+}
+
+/* Row i of the count table: grade i, or with i == r->ngrades the total;
+ * 4 cells. */
+static void
+report_count_cells(const struct report *r, size_t i, char (*b)[REPORT_CELL],
+                   const char **v)
+{
+	size_t ma, ord;
+
+	if (i < r->ngrades) {
+		ma = r->grades[i].n[REPORT_CLASS_MAJOR];
+		ord = r->grades[i].n[REPORT_CLASS_ORDINARY];
+		v[0] = report_grade_label(r->grades[i].grade);
+	} else {
+		ma = r->by_class[REPORT_CLASS_MAJOR];
+		ord = r->by_class[REPORT_CLASS_ORDINARY];
+		v[0] = "合计";
+	}
+	snprintf(b[1], REPORT_CELL, "%zu", ma);
+	snprintf(b[2], REPORT_CELL, "%zu", ord);
+	snprintf(b[3], REPORT_CELL, "%zu", ma + ord);
+	v[1] = b[1];
+	v[2] = b[2];
+	v[3] = b[3];
+}
+
+/* "本期新增 5 起（上期 3 起，+2）；已排除（误报）1 起" between pre and
+ * post. */
+static void
+report_count_note(FILE *f, const struct report *r, const char *pre,
+                  const char *post)
+{
+	char d[32];
+
+	fprintf(f, "%s本期新增 %zu 起", pre, r->opened);
+	if (r->has_previous) {
+		report_signed(d, sizeof(d), r->opened, r->prev_opened);
+		fprintf(f, "（上期 %zu 起，%s）", r->prev_opened, d);
+	}
+	fprintf(f, "；已排除（误报）%zu 起%s", r->dismissed, post);
+}
+
+/* Row k of the milestone table, 12 cells. */
+static void
+report_ms_cells(const struct report *r, size_t k, char (*b)[REPORT_CELL],
+                const char **v)
+{
+	struct report_ms_line m;
+	int prev;
+	size_t c;
+
+	report_ms_line(r, k, &m);
+	prev = m.pv != NULL ? m.pv->permille : -1;
+	report_rate_cells(&b[1], m.rt, "—", "%");
+	report_pct(b[7], REPORT_CELL, prev, "—", "%");
+	report_change(b[8], REPORT_CELL, m.rt->permille, prev, "—");
+	report_dur(b[9], REPORT_CELL, m.tm != NULL ? m.tm->median : -1);
+	report_dur(b[10], REPORT_CELL, m.tm != NULL ? m.tm->p90 : -1);
+	report_dur(b[11], REPORT_CELL, m.tm != NULL ? m.tm->worst : -1);
+	v[0] = m.label;
+	for (c = 1; c < 12; c++)
+		v[c] = b[c];
+}
+
+/* A breach, 9 cells. */
+static void
+report_breach_cells(const struct report *r, size_t i, char (*b)[REPORT_CELL],
+                    const char **v)
+{
+	const struct report_breach *x = &r->breaches[i];
+
+	snprintf(b[0], REPORT_CELL, "%" PRIu64, x->inc->id);
+	report_local(b[4], REPORT_CELL, x->due, r->utc_offset_min);
+	if (x->met_at > 0)
+		report_local(b[5], REPORT_CELL, x->met_at, r->utc_offset_min);
+	else
+		snprintf(b[5], REPORT_CELL, "未完成");
+	report_dur(b[6], REPORT_CELL, x->late);
+	v[0] = b[0];
+	v[1] = report_ms_labels[x->milestone];
+	v[2] = report_class_labels[x->inc->cls];
+	v[3] = report_grade_label(x->inc->grade);
+	v[4] = b[4];
+	v[5] = b[5];
+	v[6] = b[6];
+	v[7] = report_or(x->inc->departments, "未指定");
+	v[8] = x->inc->title;
+}
+
+/* An incident carried over, 8 cells. */
+static void
+report_open_cells(const struct report *r, size_t i, char (*b)[REPORT_CELL],
+                  const char **v)
+{
+	const struct report_open *o = &r->open[i];
+
+	snprintf(b[0], REPORT_CELL, "%" PRIu64, o->inc->id);
+	report_local(b[2], REPORT_CELL, o->inc->opened_at, r->utc_offset_min);
+	report_ago(b[3], REPORT_CELL, r, o->inc->opened_at);
+	report_overdue(b[4], REPORT_CELL, o->overdue, "、", 1);
+	if (b[4][0] == '\0')
+		snprintf(b[4], REPORT_CELL, "无");
+	if (o->next_due > 0)
+		report_local(b[5], REPORT_CELL, o->next_due, r->utc_offset_min);
+	else
+		snprintf(b[5], REPORT_CELL, "—");
+	v[0] = b[0];
+	v[1] = report_inc_state_labels[o->inc->state];
+	v[2] = b[2];
+	v[3] = b[3];
+	v[4] = b[4];
+	v[5] = b[5];
+	v[6] = report_or(o->inc->departments, "未指定");
+	v[7] = o->inc->title;
+}
+
+/* A department or source, 8 cells. */
+static void
+report_group_cells(const struct report_group *g, char (*b)[REPORT_CELL],
+                   const char **v)
+{
+	size_t c;
+
+	snprintf(b[1], REPORT_CELL, "%zu", g->opened);
+	report_rate_cells(&b[2], &g->rate, "—", "%");
+	v[0] = report_or(g->name, "未指定");
+	for (c = 1; c < 8; c++)
+		v[c] = b[c];
+}
+
+static void
+report_department_cells(const struct report *r, size_t i,
+                        char (*b)[REPORT_CELL], const char **v)
+{
+	report_group_cells(&r->departments[i], b, v);
+}
+
+static void
+report_source_cells(const struct report *r, size_t i, char (*b)[REPORT_CELL],
+                    const char **v)
+{
+	report_group_cells(&r->sources[i], b, v);
+}
+
+/* Attempts, each outcome, and the failures, into b[0] to b[6]. */
+static void
+report_channel_counts(char (*b)[REPORT_CELL], const struct report_channel *ch)
+{
+	snprintf(b[0], REPORT_CELL, "%zu", ch->attempts);
+	snprintf(b[1], REPORT_CELL, "%zu", ch->n[REPORT_DLV_SENT]);
+	snprintf(b[2], REPORT_CELL, "%zu", ch->n[REPORT_DLV_RETRY]);
+	snprintf(b[3], REPORT_CELL, "%zu", ch->n[REPORT_DLV_FAILED]);
+	snprintf(b[4], REPORT_CELL, "%zu", ch->n[REPORT_DLV_GIVEN_UP]);
+	snprintf(b[5], REPORT_CELL, "%zu", ch->n[REPORT_DLV_SUPERSEDED]);
+	snprintf(b[6], REPORT_CELL, "%zu", ch->failures);
+}
+
+/* A channel, 10 cells. */
+static void
+report_channel_cells(const struct report *r, size_t i, char (*b)[REPORT_CELL],
+                     const char **v)
+{
+	const struct report_channel *ch = &r->channels[i];
+	size_t c;
+
+	report_channel_counts(&b[1], ch);
+	if (r->has_previous) {
+		snprintf(b[8], REPORT_CELL, "%zu", ch->prev_failures);
+		report_signed(b[9], REPORT_CELL, ch->failures,
+		              ch->prev_failures);
+	} else {
+		snprintf(b[8], REPORT_CELL, "—");
+		snprintf(b[9], REPORT_CELL, "—");
+	}
+	v[0] = report_or(ch->name, "未知");
+	for (c = 1; c < 10; c++)
+		v[c] = b[c];
+}
+
+/* The period, the previous one (empty without) and now in local time,
+ * and the zone: the heading of every rendering. */
+struct report_stamps {
+	char start[32], end[32], prev_start[32], prev_end[32], now[32];
+	char zone[16];
+};
+
+static void
+report_stamps(const struct report *r, struct report_stamps *s)
+{
+	int off = r->utc_offset_min;
+
+	memset(s, 0, sizeof(*s));
+	report_zone(s->zone, sizeof(s->zone), off);
+	report_local(s->start, sizeof(s->start), r->period.start, off);
+	report_local(s->end, sizeof(s->end), r->period.end, off);
+	if (r->has_previous) {
+		report_local(s->prev_start, sizeof(s->prev_start),
+		             r->previous.start, off);
+		report_local(s->prev_end, sizeof(s->prev_end), r->previous.end,
+		             off);
+	}
+	report_local(s->now, sizeof(s->now), r->now, off);
+}
+/* The tables of the terminal and HTML renderings, in their order */
+
+enum report_sec {
+	REPORT_S_COUNTS,
+	REPORT_S_MILESTONES,
+	REPORT_S_BREACHES,
+	REPORT_S_OPEN,
+	REPORT_S_DEPARTMENTS,
+	REPORT_S_SOURCES,
+	REPORT_S_CHANNELS,
+	REPORT_S_COUNT
+};
+
+/* A table: its heading, the header row, and row i's cells from cells();
+ * without rows, "无" in its place unless always. */
+struct report_section {
+	const char *title;
+	int counted; /* the number of rows after the title */
+	int always;
+	size_t ncols;
+	const char *const *head;
+	const char *head0; /* NULL: head[0] */
+	/* row i into v[], its figures formatted into b[] */
+	void (*cells)(const struct report *, size_t, char (*)[REPORT_CELL],
+	              const char **);
+	const char *align;       /* terminal: 'l' or 'r' a column */
+	size_t cap[REPORT_COLS]; /* terminal: column widths; 0: the default */
+	unsigned num_th, num_td; /* HTML: bit c, column c right-aligned */
+};
+
+static const struct report_section report_sections[REPORT_S_COUNT] = {
+    [REPORT_S_COUNTS] = {.title = "一、事件数量（按类别与等级）",
+                         .always = 1,
+                         .ncols = 4,
+                         .head = report_count_head,
+                         .cells = report_count_cells,
+                         .align = "lrrr",
+                         .num_th = 0xeu,
+                         .num_td = 0xeu},
+    [REPORT_S_MILESTONES] = {.title = "二、节点按时率",
+                             .always = 1,
+                             .ncols = 12,
+                             .head = report_ms_head,
+                             .cells = report_ms_cells,
+                             .align = "lrrrrrrrrrrr",
+                             .num_th = 0xffeu,
+                             .num_td = 0xffeu},
+    [REPORT_S_BREACHES] = {.title = "三、超时明细",
+                           .counted = 1,
+                           .ncols = 9,
+                           .head = report_breach_head,
+                           .cells = report_breach_cells,
+                           .align = "rllllllll",
+                           .cap = {[8] = REPORT_TITLE_COLUMNS},
+                           .num_td = 1u << 6},
+    [REPORT_S_OPEN] = {.title = "四、结转未结事件",
+                       .counted = 1,
+                       .ncols = 8,
+                       .head = report_open_head,
+                       .cells = report_open_cells,
+                       .align = "rlllllll",
+                       .cap = {[4] = 40, [7] = REPORT_TITLE_COLUMNS}},
+    [REPORT_S_DEPARTMENTS] = {.title = "五、按责任部门",
+                              .ncols = 8,
+                              .head = report_group_head,
+                              .head0 = "部门",
+                              .cells = report_department_cells,
+                              .align = "lrrrrrrr",
+                              .cap = {[0] = 30},
+                              .num_th = 0xfeu,
+                              .num_td = 0xfeu},
+    [REPORT_S_SOURCES] = {.title = "六、按信息来源",
+                          .ncols = 8,
+                          .head = report_group_head,
+                          .head0 = "来源",
+                          .cells = report_source_cells,
+                          .align = "lrrrrrrr",
+                          .cap = {[0] = 30},
+                          .num_th = 0xfeu,
+                          .num_td = 0xfeu},
+    [REPORT_S_CHANNELS] = {.title = "七、消息投递",
+                           .ncols = 10,
+                           .head = report_channel_head,
+                           .cells = report_channel_cells,
+                           .align = "lrrrrrrrrr",
+                           .num_th = 0x3feu,
+                           .num_td = 0x3feu},
+};
+
+static size_t
+report_section_rows(const struct report *r, enum report_sec k)
+{
+	switch (k) {
+	case REPORT_S_COUNTS:
+		return r->ngrades + 1;
+	case REPORT_S_MILESTONES:
+		return REPORT_MS_ROWS;
+	case REPORT_S_BREACHES:
+		return r->nbreaches;
+	case REPORT_S_OPEN:
+		return r->nopen;
+	case REPORT_S_DEPARTMENTS:
+		return r->ndepartments;
+	case REPORT_S_SOURCES:
+		return r->nsources;
+	default:
+		return r->nchannels;
+	}
+}
+
+/* The section's heading into buf: its title, and its rows if counted. */
+static void
+report_section_title(char *buf, size_t size, const struct report_section *s,
+                     size_t n)
+{
+	if (s->counted)
+		snprintf(buf, size, "%s（%zu）", s->title, n);
+	else
+		snprintf(buf, size, "%s", s->title);
+}
+
+static void
+report_section_head(const struct report_section *s, const char **v)
+{
+	size_t c;
+
+	for (c = 0; c < s->ncols; c++)
+		v[c] = s->head[c];
+	if (s->head0 != NULL)
+		v[0] = s->head0;
+}
+
+/* The terminal table */
 
 /* A table built whole, then printed with its columns as wide as their
  * widest cell (up to a cap), CJK characters two columns wide. */
@@ -1372,296 +1789,47 @@ report_table_done(FILE *f, struct report_table *t)
 	return rc;
 }
 
-static void
-report_rate_cells(char (*b)[64], const struct report_rate *rt)
-{
-	snprintf(b[0], 64, "%zu", rt->counted);
-	snprintf(b[1], 64, "%zu", rt->on_time);
-	snprintf(b[2], 64, "%zu", rt->met_late);
-	snprintf(b[3], 64, "%zu", rt->unanswered);
-	snprintf(b[4], 64, "%zu", rt->not_due);
-	report_pct(b[5], 64, rt->permille, "—", "%");
-}
-
 static int
 report_text_header(FILE *f, const struct report *r)
 {
-	char a[32], b[32], z[16];
+	struct report_stamps s;
 
-	report_zone(z, sizeof(z), r->utc_offset_min);
+	report_stamps(r, &s);
 	fputs("舆情处置时效统计", f);
 	if (r->iso_week > 0)
 		fprintf(f, "  %04d-W%02d", r->iso_year, r->iso_week);
 	fputs("\n", f);
-	report_local(a, sizeof(a), r->period.start, r->utc_offset_min);
-	report_local(b, sizeof(b), r->period.end, r->utc_offset_min);
-	fprintf(f, "统计周期  %s 至 %s（%s）\n", a, b, z);
-	if (r->has_previous) {
-		report_local(a, sizeof(a), r->previous.start,
-		             r->utc_offset_min);
-		report_local(b, sizeof(b), r->previous.end, r->utc_offset_min);
-		fprintf(f, "对比上期  %s 至 %s\n", a, b);
-	}
-	report_local(a, sizeof(a), r->now, r->utc_offset_min);
-	fprintf(f, "数据截至  %s\n", a);
+	fprintf(f, "统计周期  %s 至 %s（%s）\n", s.start, s.end, s.zone);
+	if (r->has_previous)
+		fprintf(f, "对比上期  %s 至 %s\n", s.prev_start, s.prev_end);
+	fprintf(f, "数据截至  %s\n", s.now);
 	return 0;
 }
 
+/* Section k as a terminal table, columns as wide as their cells. */
 static int
-report_text_counts(FILE *f, const struct report *r)
+report_text_section(FILE *f, const struct report *r, enum report_sec k)
 {
+	const struct report_section *s = &report_sections[k];
 	struct report_table t;
-	char b[4][64];
-	const char *v[4];
-	size_t i;
+	char title[128], b[REPORT_COLS][REPORT_CELL];
+	const char *v[REPORT_COLS];
+	size_t n = report_section_rows(r, k), i, c;
 
-	fputs("\n一、事件数量（按类别与等级）\n", f);
-	report_table_init(&t, 4, "lrrr");
-	v[0] = "等级";
-	v[1] = report_class_labels[REPORT_CLASS_MAJOR];
-	v[2] = report_class_labels[REPORT_CLASS_ORDINARY];
-	v[3] = "合计";
-	report_table_row(&t, v);
-	for (i = 0; i < r->ngrades; i++) {
-		const struct report_grade_row *g = &r->grades[i];
-
-		snprintf(b[1], 64, "%zu", g->n[REPORT_CLASS_MAJOR]);
-		snprintf(b[2], 64, "%zu", g->n[REPORT_CLASS_ORDINARY]);
-		snprintf(b[3], 64, "%zu",
-		         g->n[REPORT_CLASS_MAJOR] +
-		             g->n[REPORT_CLASS_ORDINARY]);
-		v[0] = report_grade_label(g->grade);
-		v[1] = b[1];
-		v[2] = b[2];
-		v[3] = b[3];
-		report_table_row(&t, v);
-	}
-	snprintf(b[1], 64, "%zu", r->by_class[REPORT_CLASS_MAJOR]);
-	snprintf(b[2], 64, "%zu", r->by_class[REPORT_CLASS_ORDINARY]);
-	snprintf(b[3], 64, "%zu", r->opened);
-	v[0] = "合计";
-	v[1] = b[1];
-	v[2] = b[2];
-	v[3] = b[3];
-	report_table_row(&t, v);
-	if (report_table_done(f, &t) < 0)
-		return -1;
-	fprintf(f, "  本期新增 %zu 起", r->opened);
-	if (r->has_previous) {
-		report_signed(b[0], 64, r->opened, r->prev_opened);
-		fprintf(f, "（上期 %zu 起，%s）", r->prev_opened, b[0]);
-	}
-	fprintf(f, "；已排除（误报）%zu 起\n", r->dismissed);
-	return 0;
-}
-
-static void
-report_text_ms_row(struct report_table *t, const char *label,
-                   const struct report_rate *rt, const struct report_rate *pv,
-                   const struct report_times *tm, int has_prev)
-{
-	char b[12][64];
-	const char *v[12];
-	size_t c;
-
-	report_rate_cells(&b[1], rt);
-	report_pct(b[7], 64, has_prev ? pv->permille : -1, "—", "%");
-	report_change(b[8], 64, rt->permille, has_prev ? pv->permille : -1,
-	              "—");
-	report_dur(b[9], 64, tm ? tm->median : -1);
-	report_dur(b[10], 64, tm ? tm->p90 : -1);
-	report_dur(b[11], 64, tm ? tm->worst : -1);
-	v[0] = label;
-	for (c = 1; c < 12; c++)
-		v[c] = b[c];
-	report_table_row(t, v);
-}
-
-static int
-report_text_milestones(FILE *f, const struct report *r)
-{
-	static const char *const head[12] = {
-	    "节点",   "应计", "按时", "逾期完成", "逾期未完成", "未到期",
-	    "按时率", "上期", "变化", "中位用时", "P90用时",    "最长用时"};
-	struct report_table t;
-	size_t k;
-
-	fputs("\n二、节点按时率\n", f);
-	report_table_init(&t, 12, "lrrrrrrrrrrr");
-	report_table_row(&t, head);
-	for (k = 0; k < REPORT_MS_COUNT; k++)
-		report_text_ms_row(&t, report_ms_labels[k], &r->ms[k].rate,
-		                   &r->ms[k].prev, &r->ms[k].times,
-		                   r->has_previous);
-	report_text_ms_row(&t, "合计", &r->total, &r->prev_total, NULL,
-	                   r->has_previous);
-	for (k = REPORT_CLASS_COUNT; k-- > 0;)
-		report_text_ms_row(&t, report_class_labels[k],
-		                   &r->class_rate[k], NULL, NULL, 0);
-	if (report_table_done(f, &t) < 0)
-		return -1;
-	fputs("  按时率 = 按时 / 应计；应计 = 按时 + 逾期完成 + 逾期未完成；"
-	      "变化为百分点\n",
-	      f);
-	return 0;
-}
-
-static int
-report_text_breaches(FILE *f, const struct report *r)
-{
-	static const char *const head[9] = {"事件", "节点",     "类别",
-	                                    "等级", "截止时间", "完成时间",
-	                                    "超时", "责任部门", "标题"};
-	struct report_table t;
-	char b[9][64];
-	const char *v[9];
-	size_t i;
-
-	fprintf(f, "\n三、超时明细（%zu）\n", r->nbreaches);
-	if (r->nbreaches == 0) {
-		fputs("  无\n", f);
-		return 0;
-	}
-	report_table_init(&t, 9, "rllllllll");
-	t.cap[7] = 24;
-	t.cap[8] = REPORT_TITLE_COLUMNS;
-	report_table_row(&t, head);
-	for (i = 0; i < r->nbreaches; i++) {
-		const struct report_breach *x = &r->breaches[i];
-
-		snprintf(b[0], 64, "%" PRIu64, x->inc->id);
-		report_local(b[4], 64, x->due, r->utc_offset_min);
-		if (x->met_at > 0)
-			report_local(b[5], 64, x->met_at, r->utc_offset_min);
-		else
-			snprintf(b[5], 64, "未完成");
-		report_dur(b[6], 64, x->late);
-		v[0] = b[0];
-		v[1] = report_ms_labels[x->milestone];
-		v[2] = report_class_labels[x->inc->cls];
-		v[3] = report_grade_label(x->inc->grade);
-		v[4] = b[4];
-		v[5] = b[5];
-		v[6] = b[6];
-		v[7] = report_or(x->inc->departments, "未指定");
-		v[8] = x->inc->title;
-		report_table_row(&t, v);
-	}
-	return report_table_done(f, &t);
-}
-
-static int
-report_text_open(FILE *f, const struct report *r)
-{
-	static const char *const head[8] = {"事件",     "状态",     "发现时间",
-	                                    "已持续",   "逾期节点", "下一截止",
-	                                    "责任部门", "标题"};
-	struct report_table t;
-	char b[8][128];
-	const char *v[8];
-	size_t i;
-
-	fprintf(f, "\n四、结转未结事件（%zu）\n", r->nopen);
-	if (r->nopen == 0) {
-		fputs("  无\n", f);
-		return 0;
-	}
-	report_table_init(&t, 8, "rlllllll");
-	t.cap[4] = 40;
-	t.cap[7] = REPORT_TITLE_COLUMNS;
-	report_table_row(&t, head);
-	for (i = 0; i < r->nopen; i++) {
-		const struct report_open *o = &r->open[i];
-
-		snprintf(b[0], 128, "%" PRIu64, o->inc->id);
-		report_local(b[2], 128, o->inc->opened_at, r->utc_offset_min);
-		report_ago(b[3], 128, r, o->inc->opened_at);
-		report_overdue(b[4], 128, o->overdue, "、", 1);
-		if (b[4][0] == '\0')
-			snprintf(b[4], 128, "无");
-		if (o->next_due > 0)
-			report_local(b[5], 128, o->next_due, r->utc_offset_min);
-		else
-			snprintf(b[5], 128, "—");
-		v[0] = b[0];
-		v[1] = report_inc_state_labels[o->inc->state];
-		v[2] = b[2];
-		v[3] = b[3];
-		v[4] = b[4];
-		v[5] = b[5];
-		v[6] = report_or(o->inc->departments, "未指定");
-		v[7] = o->inc->title;
-		report_table_row(&t, v);
-	}
-	return report_table_done(f, &t);
-}
-
-static int
-report_text_groups(FILE *f, const char *title, const char *head0,
-                   const struct report_group *g, size_t n)
-{
-	struct report_table t;
-	char b[8][64];
-	const char *v[8] = {head0,      "新增事件",   "应计",   "按时",
-	                    "逾期完成", "逾期未完成", "未到期", "按时率"};
-	size_t i, c;
-
+	report_section_title(title, sizeof(title), s, n);
 	fprintf(f, "\n%s\n", title);
-	if (n == 0) {
+	if (n == 0 && !s->always) {
 		fputs("  无\n", f);
 		return 0;
 	}
-	report_table_init(&t, 8, "lrrrrrrr");
-	t.cap[0] = 30;
+	report_table_init(&t, s->ncols, s->align);
+	for (c = 0; c < s->ncols; c++)
+		if (s->cap[c] > 0)
+			t.cap[c] = s->cap[c];
+	report_section_head(s, v);
 	report_table_row(&t, v);
 	for (i = 0; i < n; i++) {
-		snprintf(b[1], 64, "%zu", g[i].opened);
-		report_rate_cells(&b[2], &g[i].rate);
-		v[0] = report_or(g[i].name, "未指定");
-		for (c = 1; c < 8; c++)
-			v[c] = b[c];
-		report_table_row(&t, v);
-	}
-	return report_table_done(f, &t);
-}
-
-static int
-report_text_channels(FILE *f, const struct report *r)
-{
-	struct report_table t;
-	char b[10][64];
-	const char *v[10] = {"渠道", "尝试",   "成功",     "重试",     "失败",
-	                     "放弃", "被取代", "失败合计", "上期失败", "变化"};
-	size_t i, c;
-
-	fputs("\n七、消息投递\n", f);
-	if (r->nchannels == 0) {
-		fputs("  无\n", f);
-		return 0;
-	}
-	report_table_init(&t, 10, "lrrrrrrrrr");
-	report_table_row(&t, v);
-	for (i = 0; i < r->nchannels; i++) {
-		const struct report_channel *ch = &r->channels[i];
-
-		snprintf(b[1], 64, "%zu", ch->attempts);
-		snprintf(b[2], 64, "%zu", ch->n[REPORT_DLV_SENT]);
-		snprintf(b[3], 64, "%zu", ch->n[REPORT_DLV_RETRY]);
-		snprintf(b[4], 64, "%zu", ch->n[REPORT_DLV_FAILED]);
-		snprintf(b[5], 64, "%zu", ch->n[REPORT_DLV_GIVEN_UP]);
-		snprintf(b[6], 64, "%zu", ch->n[REPORT_DLV_SUPERSEDED]);
-		snprintf(b[7], 64, "%zu", ch->failures);
-		if (r->has_previous) {
-			snprintf(b[8], 64, "%zu", ch->prev_failures);
-			report_signed(b[9], 64, ch->failures,
-			              ch->prev_failures);
-		} else {
-			snprintf(b[8], 64, "—");
-			snprintf(b[9], 64, "—");
-		}
-		v[0] = report_or(ch->name, "未知");
-		for (c = 1; c < 10; c++)
-			v[c] = b[c];
+		s->cells(r, i, b, v);
 		report_table_row(&t, v);
 	}
 	return report_table_done(f, &t);
@@ -1670,15 +1838,21 @@ report_text_channels(FILE *f, const struct report *r)
 int
 report_write_text(FILE *f, const struct report *r)
 {
-	if (report_text_header(f, r) < 0 || report_text_counts(f, r) < 0 ||
-	    report_text_milestones(f, r) < 0 ||
-	    report_text_breaches(f, r) < 0 || report_text_open(f, r) < 0 ||
-	    report_text_groups(f, "五、按责任部门", "部门", r->departments,
-	                       r->ndepartments) < 0 ||
-	    report_text_groups(f, "六、按信息来源", "来源", r->sources,
-	                       r->nsources) < 0 ||
-	    report_text_channels(f, r) < 0)
+	int k;
+
+	if (report_text_header(f, r) < 0)
 		return -1;
+	for (k = 0; k < REPORT_S_COUNT; k++) {
+		if (report_text_section(f, r, k) < 0)
+			return -1;
+		if (k == REPORT_S_COUNTS)
+			report_count_note(f, r, "  ", "\n");
+		if (k == REPORT_S_MILESTONES)
+			fputs(
+			    "  按时率 = 按时 / 应计；应计 = 按时 + 逾期完成 + "
+			    "逾期未完成；变化为百分点\n",
+			    f);
+	}
 	return ferror(f) ? -1 : 0;
 }
 
@@ -1719,24 +1893,14 @@ report_csv_row(FILE *f, const char *const *v, size_t n, unsigned guard)
 	fputs("\r\n", f);
 }
 
-static void
-report_csv_rate(char (*b)[64], const struct report_rate *rt)
-{
-	snprintf(b[0], 64, "%zu", rt->counted);
-	snprintf(b[1], 64, "%zu", rt->on_time);
-	snprintf(b[2], 64, "%zu", rt->met_late);
-	snprintf(b[3], 64, "%zu", rt->unanswered);
-	snprintf(b[4], 64, "%zu", rt->not_due);
-	report_pct(b[5], 64, rt->permille, "", "");
-}
-
+/* Whole minutes, empty for none; buf holds REPORT_CELL bytes. */
 static void
 report_csv_min(char *buf, int64_t ms)
 {
 	if (ms < 0)
 		buf[0] = '\0';
 	else
-		snprintf(buf, 64, "%" PRId64, ms / REPORT_MIN);
+		snprintf(buf, REPORT_CELL, "%" PRId64, ms / REPORT_MIN);
 }
 
 static void
@@ -1747,28 +1911,30 @@ report_csv_summary(FILE *f, const struct report *r)
 	    "previous_start",  "previous_end", "now",
 	    "utc_offset_min",  "iso_week",     "opened",
 	    "previous_opened", "dismissed"};
-	char b[11][64];
+	struct report_stamps s;
+	char b[11][REPORT_CELL];
 	const char *v[11];
 	size_t c;
 
 	report_csv_row(f, head, 11, 0);
-	snprintf(b[0], 64, "summary");
-	report_local(b[1], 64, r->period.start, r->utc_offset_min);
-	report_local(b[2], 64, r->period.end, r->utc_offset_min);
-	b[3][0] = b[4][0] = b[7][0] = b[9][0] = '\0';
-	if (r->has_previous) {
-		report_local(b[3], 64, r->previous.start, r->utc_offset_min);
-		report_local(b[4], 64, r->previous.end, r->utc_offset_min);
-		snprintf(b[9], 64, "%zu", r->prev_opened);
-	}
-	report_local(b[5], 64, r->now, r->utc_offset_min);
-	snprintf(b[6], 64, "%d", r->utc_offset_min);
-	if (r->iso_week > 0)
-		snprintf(b[7], 64, "%04d-W%02d", r->iso_year, r->iso_week);
-	snprintf(b[8], 64, "%zu", r->opened);
-	snprintf(b[10], 64, "%zu", r->dismissed);
+	report_stamps(r, &s);
 	for (c = 0; c < 11; c++)
 		v[c] = b[c];
+	v[0] = "summary";
+	v[1] = s.start;
+	v[2] = s.end;
+	v[3] = s.prev_start;
+	v[4] = s.prev_end;
+	v[5] = s.now;
+	snprintf(b[6], REPORT_CELL, "%d", r->utc_offset_min);
+	b[7][0] = b[9][0] = '\0';
+	if (r->iso_week > 0)
+		snprintf(b[7], REPORT_CELL, "%04d-W%02d", r->iso_year,
+		         r->iso_week);
+	snprintf(b[8], REPORT_CELL, "%zu", r->opened);
+	if (r->has_previous)
+		snprintf(b[9], REPORT_CELL, "%zu", r->prev_opened);
+	snprintf(b[10], REPORT_CELL, "%zu", r->dismissed);
 	report_csv_row(f, v, 11, 0);
 }
 
@@ -1780,40 +1946,24 @@ report_csv_milestones(FILE *f, const struct report *r)
 	    "met_late",      "unanswered", "not_due",    "on_time_rate",
 	    "previous_rate", "change",     "median_min", "p90_min",
 	    "worst_min"};
-	char b[13][64];
+	struct report_ms_line m;
+	char b[13][REPORT_CELL];
 	const char *v[13];
 	size_t k, c;
+	int prev;
 
 	report_csv_row(f, head, 13, 0);
-	for (k = 0; k <= REPORT_MS_COUNT + REPORT_CLASS_COUNT; k++) {
-		const struct report_rate *rt, *pv = NULL;
-		const struct report_times *tm = NULL;
-
-		if (k < REPORT_MS_COUNT) {
-			rt = &r->ms[k].rate;
-			pv = &r->ms[k].prev;
-			tm = &r->ms[k].times;
-			snprintf(b[1], 64, "%s", report_ms_names[k]);
-		} else if (k == REPORT_MS_COUNT) {
-			rt = &r->total;
-			pv = &r->prev_total;
-			snprintf(b[1], 64, "total");
-		} else {
-			size_t cl = REPORT_CLASS_COUNT -
-			            (k - REPORT_MS_COUNT); /* major first */
-
-			rt = &r->class_rate[cl];
-			snprintf(b[1], 64, "class_%s", report_class_names[cl]);
-		}
-		snprintf(b[0], 64, "milestones");
-		report_csv_rate(&b[2], rt);
-		report_pct(b[8], 64, pv && r->has_previous ? pv->permille : -1,
-		           "", "");
-		report_change(b[9], 64, rt->permille,
-		              pv && r->has_previous ? pv->permille : -1, "");
-		report_csv_min(b[10], tm ? tm->median : -1);
-		report_csv_min(b[11], tm ? tm->p90 : -1);
-		report_csv_min(b[12], tm ? tm->worst : -1);
+	for (k = 0; k < REPORT_MS_ROWS; k++) {
+		report_ms_line(r, k, &m);
+		prev = m.pv != NULL ? m.pv->permille : -1;
+		snprintf(b[0], REPORT_CELL, "milestones");
+		snprintf(b[1], REPORT_CELL, "%s%s", m.prefix, m.name);
+		report_rate_cells(&b[2], m.rt, "", "");
+		report_pct(b[8], REPORT_CELL, prev, "", "");
+		report_change(b[9], REPORT_CELL, m.rt->permille, prev, "");
+		report_csv_min(b[10], m.tm != NULL ? m.tm->median : -1);
+		report_csv_min(b[11], m.tm != NULL ? m.tm->p90 : -1);
+		report_csv_min(b[12], m.tm != NULL ? m.tm->worst : -1);
 		for (c = 0; c < 13; c++)
 			v[c] = b[c];
 		report_csv_row(f, v, 13, 0);
@@ -1824,7 +1974,7 @@ static void
 report_csv_groups(FILE *f, const char *section, const char *key,
                   const struct report_group *g, size_t n)
 {
-	char b[9][64];
+	char b[9][REPORT_CELL];
 	const char *v[9] = {"section",    "",        "opened",
 	                    "counted",    "on_time", "met_late",
 	                    "unanswered", "not_due", "on_time_rate"};
@@ -1833,8 +1983,8 @@ report_csv_groups(FILE *f, const char *section, const char *key,
 	v[1] = key;
 	report_csv_row(f, v, 9, 0);
 	for (i = 0; i < n; i++) {
-		snprintf(b[2], 64, "%zu", g[i].opened);
-		report_csv_rate(&b[3], &g[i].rate);
+		snprintf(b[2], REPORT_CELL, "%zu", g[i].opened);
+		report_rate_cells(&b[3], &g[i].rate, "", "");
 		v[0] = section;
 		v[1] = g[i].name;
 		for (c = 2; c < 9; c++)
@@ -1843,60 +1993,44 @@ report_csv_groups(FILE *f, const char *section, const char *key,
 	}
 }
 
-int
-report_write_csv(FILE *f, const struct report *r)
+static void
+report_csv_grades(FILE *f, const struct report *r)
 {
-	static const char *const ghead[] = {"section", "grade", "major",
-	                                    "ordinary", "total"};
-	static const char *const bhead[] = {
-	    "section", "incident", "milestone",   "class",  "grade", "due",
-	    "met_at",  "late_min", "departments", "source", "title"};
-	static const char *const ohead[] = {
-	    "section",  "incident",    "state",    "class",
-	    "grade",    "opened_at",   "open_min", "overdue",
-	    "next_due", "departments", "source",   "title"};
-	static const char *const dhead[] = {
-	    "section",  "channel",          "attempts", "sent",
-	    "retry",    "failed",           "given_up", "superseded",
-	    "failures", "previous_failures"};
-	char b[12][64];
-	const char *v[12];
-	size_t i, c;
+	static const char *const head[] = {"section", "grade", "major",
+	                                   "ordinary", "total"};
+	char b[5][REPORT_CELL];
+	const char *v[5];
+	size_t i;
 
-	report_csv_summary(f, r);
-	fputs("\r\n", f);
-	report_csv_row(f, ghead, 5, 0);
+	report_csv_row(f, head, 5, 0);
 	for (i = 0; i < r->ngrades; i++) {
-		const struct report_grade_row *g = &r->grades[i];
-
-		snprintf(b[2], 64, "%zu", g->n[REPORT_CLASS_MAJOR]);
-		snprintf(b[3], 64, "%zu", g->n[REPORT_CLASS_ORDINARY]);
-		snprintf(b[4], 64, "%zu",
-		         g->n[REPORT_CLASS_MAJOR] +
-		             g->n[REPORT_CLASS_ORDINARY]);
+		report_count_cells(r, i, &b[1], &v[1]);
 		v[0] = "grades";
-		v[1] = g->grade;
-		for (c = 2; c < 5; c++)
-			v[c] = b[c];
+		v[1] = r->grades[i].grade;
 		report_csv_row(f, v, 5, 1u << 1);
 	}
-	fputs("\r\n", f);
-	report_csv_milestones(f, r);
-	fputs("\r\n", f);
-	report_csv_groups(f, "departments", "department", r->departments,
-	                  r->ndepartments);
-	fputs("\r\n", f);
-	report_csv_groups(f, "sources", "source", r->sources, r->nsources);
-	fputs("\r\n", f);
-	report_csv_row(f, bhead, 11, 0);
+}
+
+static void
+report_csv_breaches(FILE *f, const struct report *r)
+{
+	static const char *const head[] = {
+	    "section", "incident", "milestone",   "class",  "grade", "due",
+	    "met_at",  "late_min", "departments", "source", "title"};
+	char b[11][REPORT_CELL];
+	const char *v[11];
+	size_t i;
+
+	report_csv_row(f, head, 11, 0);
 	for (i = 0; i < r->nbreaches; i++) {
 		const struct report_breach *x = &r->breaches[i];
 
-		snprintf(b[1], 64, "%" PRIu64, x->inc->id);
-		report_local(b[5], 64, x->due, r->utc_offset_min);
+		snprintf(b[1], REPORT_CELL, "%" PRIu64, x->inc->id);
+		report_local(b[5], REPORT_CELL, x->due, r->utc_offset_min);
 		b[6][0] = '\0';
 		if (x->met_at > 0)
-			report_local(b[6], 64, x->met_at, r->utc_offset_min);
+			report_local(b[6], REPORT_CELL, x->met_at,
+			             r->utc_offset_min);
 		report_csv_min(b[7], x->late);
 		v[0] = "breaches";
 		v[1] = b[1];
@@ -1912,20 +2046,34 @@ report_write_csv(FILE *f, const struct report *r)
 		report_csv_row(f, v, 11,
 		               1u << 4 | 1u << 8 | 1u << 9 | 1u << 10);
 	}
-	fputs("\r\n", f);
-	report_csv_row(f, ohead, 12, 0);
+}
+
+static void
+report_csv_open(FILE *f, const struct report *r)
+{
+	static const char *const head[] = {
+	    "section",  "incident",    "state",    "class",
+	    "grade",    "opened_at",   "open_min", "overdue",
+	    "next_due", "departments", "source",   "title"};
+	char b[12][REPORT_CELL];
+	const char *v[12];
+	size_t i, c;
+
+	report_csv_row(f, head, 12, 0);
 	for (i = 0; i < r->nopen; i++) {
 		const struct report_open *o = &r->open[i];
 
-		snprintf(b[1], 64, "%" PRIu64, o->inc->id);
-		report_local(b[5], 64, o->inc->opened_at, r->utc_offset_min);
+		snprintf(b[1], REPORT_CELL, "%" PRIu64, o->inc->id);
+		report_local(b[5], REPORT_CELL, o->inc->opened_at,
+		             r->utc_offset_min);
 		report_csv_min(b[6], r->now > o->inc->opened_at
 		                         ? r->now - o->inc->opened_at
 		                         : 0);
-		report_overdue(b[7], 64, o->overdue, ";", 0);
+		report_overdue(b[7], REPORT_CELL, o->overdue, ";", 0);
 		b[8][0] = '\0';
 		if (o->next_due > 0)
-			report_local(b[8], 64, o->next_due, r->utc_offset_min);
+			report_local(b[8], REPORT_CELL, o->next_due,
+			             r->utc_offset_min);
 		v[0] = "carried_over";
 		v[1] = b[1];
 		v[2] = report_inc_state_names[o->inc->state];
@@ -1939,27 +2087,55 @@ report_write_csv(FILE *f, const struct report *r)
 		report_csv_row(f, v, 12,
 		               1u << 4 | 1u << 9 | 1u << 10 | 1u << 11);
 	}
-	fputs("\r\n", f);
-	report_csv_row(f, dhead, 10, 0);
+}
+
+static void
+report_csv_channels(FILE *f, const struct report *r)
+{
+	static const char *const head[] = {
+	    "section",  "channel",          "attempts", "sent",
+	    "retry",    "failed",           "given_up", "superseded",
+	    "failures", "previous_failures"};
+	char b[10][REPORT_CELL];
+	const char *v[10];
+	size_t i, c;
+
+	report_csv_row(f, head, 10, 0);
 	for (i = 0; i < r->nchannels; i++) {
 		const struct report_channel *ch = &r->channels[i];
 
-		snprintf(b[2], 64, "%zu", ch->attempts);
-		snprintf(b[3], 64, "%zu", ch->n[REPORT_DLV_SENT]);
-		snprintf(b[4], 64, "%zu", ch->n[REPORT_DLV_RETRY]);
-		snprintf(b[5], 64, "%zu", ch->n[REPORT_DLV_FAILED]);
-		snprintf(b[6], 64, "%zu", ch->n[REPORT_DLV_GIVEN_UP]);
-		snprintf(b[7], 64, "%zu", ch->n[REPORT_DLV_SUPERSEDED]);
-		snprintf(b[8], 64, "%zu", ch->failures);
+		report_channel_counts(&b[2], ch);
 		b[9][0] = '\0';
 		if (r->has_previous)
-			snprintf(b[9], 64, "%zu", ch->prev_failures);
+			snprintf(b[9], REPORT_CELL, "%zu", ch->prev_failures);
 		v[0] = "deliveries";
 		v[1] = ch->name;
 		for (c = 2; c < 10; c++)
 			v[c] = b[c];
 		report_csv_row(f, v, 10, 1u << 1);
 	}
+}
+
+/* Each section with its own header row, a blank line between. */
+int
+report_write_csv(FILE *f, const struct report *r)
+{
+	report_csv_summary(f, r);
+	fputs("\r\n", f);
+	report_csv_grades(f, r);
+	fputs("\r\n", f);
+	report_csv_milestones(f, r);
+	fputs("\r\n", f);
+	report_csv_groups(f, "departments", "department", r->departments,
+	                  r->ndepartments);
+	fputs("\r\n", f);
+	report_csv_groups(f, "sources", "source", r->sources, r->nsources);
+	fputs("\r\n", f);
+	report_csv_breaches(f, r);
+	fputs("\r\n", f);
+	report_csv_open(f, r);
+	fputs("\r\n", f);
+	report_csv_channels(f, r);
 	return ferror(f) ? -1 : 0;
 }
 
@@ -2358,7 +2534,8 @@ static const char report_css[] =
 static void
 report_html_head(FILE *f, const struct report *r)
 {
-	char a[32], b[32], z[16], w[32] = "";
+	struct report_stamps s;
+	char w[32] = "";
 
 	if (r->iso_week > 0)
 		snprintf(w, sizeof(w), " %04d-W%02d", r->iso_year, r->iso_week);
@@ -2371,18 +2548,12 @@ report_html_head(FILE *f, const struct report *r)
 	        "<title>舆情处置时效统计%s</title>\n<style>\n%s</style>\n"
 	        "</head>\n<body>\n<h1>舆情处置时效统计%s</h1>\n",
 	        w, report_css, w);
-	report_zone(z, sizeof(z), r->utc_offset_min);
-	report_local(a, sizeof(a), r->period.start, r->utc_offset_min);
-	report_local(b, sizeof(b), r->period.end, r->utc_offset_min);
-	fprintf(f, "<p class=\"meta\">统计周期 %s 至 %s（%s）", a, b, z);
-	if (r->has_previous) {
-		report_local(a, sizeof(a), r->previous.start,
-		             r->utc_offset_min);
-		report_local(b, sizeof(b), r->previous.end, r->utc_offset_min);
-		fprintf(f, "<br>对比上期 %s 至 %s", a, b);
-	}
-	report_local(a, sizeof(a), r->now, r->utc_offset_min);
-	fprintf(f, "<br>数据截至 %s</p>\n", a);
+	report_stamps(r, &s);
+	fprintf(f, "<p class=\"meta\">统计周期 %s 至 %s（%s）", s.start, s.end,
+	        s.zone);
+	if (r->has_previous)
+		fprintf(f, "<br>对比上期 %s 至 %s", s.prev_start, s.prev_end);
+	fprintf(f, "<br>数据截至 %s</p>\n", s.now);
 }
 
 /* Horizontal bars: label, value (0..max) and its text; integer
@@ -2523,241 +2694,27 @@ report_html_charts(FILE *f, const struct report *r)
 	return 0;
 }
 
+/* Section k as an HTML table. */
 static void
-report_html_ms_row(FILE *f, const char *label, const struct report_rate *rt,
-                   const struct report_rate *pv, const struct report_times *tm,
-                   int has_prev)
+report_html_section(FILE *f, const struct report *r, enum report_sec k)
 {
-	char b[12][64];
-	const char *v[12];
-	size_t c;
+	const struct report_section *s = &report_sections[k];
+	char title[128], b[REPORT_COLS][REPORT_CELL];
+	const char *v[REPORT_COLS];
+	size_t n = report_section_rows(r, k), i;
 
-	report_rate_cells(&b[1], rt);
-	report_pct(b[7], 64, has_prev ? pv->permille : -1, "—", "%");
-	report_change(b[8], 64, rt->permille, has_prev ? pv->permille : -1,
-	              "—");
-	report_dur(b[9], 64, tm ? tm->median : -1);
-	report_dur(b[10], 64, tm ? tm->p90 : -1);
-	report_dur(b[11], 64, tm ? tm->worst : -1);
-	v[0] = label;
-	for (c = 1; c < 12; c++)
-		v[c] = b[c];
-	report_html_row(f, "td", v, 12, 0xffeu);
-}
-
-static void
-report_html_counts(FILE *f, const struct report *r)
-{
-	static const char *const head[] = {"等级", "重大类", "一般类", "合计"};
-	char b[4][64];
-	const char *v[4];
-	size_t i;
-
-	fputs("<h2>一、事件数量（按类别与等级）</h2>\n<table>\n", f);
-	report_html_row(f, "th", head, 4, 0xeu);
-	for (i = 0; i <= r->ngrades; i++) {
-		size_t ma, ord;
-
-		if (i < r->ngrades) {
-			ma = r->grades[i].n[REPORT_CLASS_MAJOR];
-			ord = r->grades[i].n[REPORT_CLASS_ORDINARY];
-			v[0] = report_grade_label(r->grades[i].grade);
-		} else {
-			ma = r->by_class[REPORT_CLASS_MAJOR];
-			ord = r->by_class[REPORT_CLASS_ORDINARY];
-			v[0] = "合计";
-		}
-		snprintf(b[1], 64, "%zu", ma);
-		snprintf(b[2], 64, "%zu", ord);
-		snprintf(b[3], 64, "%zu", ma + ord);
-		v[1] = b[1];
-		v[2] = b[2];
-		v[3] = b[3];
-		report_html_row(f, "td", v, 4, 0xeu);
-	}
-	fputs("</table>\n", f);
-	fprintf(f, "<p>本期新增 %zu 起", r->opened);
-	if (r->has_previous) {
-		report_signed(b[0], 64, r->opened, r->prev_opened);
-		fprintf(f, "（上期 %zu 起，%s）", r->prev_opened, b[0]);
-	}
-	fprintf(f, "；已排除（误报）%zu 起。</p>\n", r->dismissed);
-}
-
-static int
-report_html_milestones(FILE *f, const struct report *r)
-{
-	static const char *const head[12] = {
-	    "节点",   "应计", "按时", "逾期完成", "逾期未完成", "未到期",
-	    "按时率", "上期", "变化", "中位用时", "P90用时",    "最长用时"};
-	size_t k;
-
-	fputs("<h2>二、节点按时率</h2>\n<table>\n", f);
-	report_html_row(f, "th", head, 12, 0xffeu);
-	for (k = 0; k < REPORT_MS_COUNT; k++)
-		report_html_ms_row(f, report_ms_labels[k], &r->ms[k].rate,
-		                   &r->ms[k].prev, &r->ms[k].times,
-		                   r->has_previous);
-	report_html_ms_row(f, "合计", &r->total, &r->prev_total, NULL,
-	                   r->has_previous);
-	for (k = REPORT_CLASS_COUNT; k-- > 0;)
-		report_html_ms_row(f, report_class_labels[k], &r->class_rate[k],
-		                   NULL, NULL, 0);
-	fputs("</table>\n<p class=\"note\">按时率 = 按时 / 应计；应计 = 按时 + "
-	      "逾期完成 + 逾期未完成（截止时间已过仍未完成的计入）；"
-	      "变化为百分点；用时自首次发现起算，中位与P90取最近秩。</p>\n",
-	      f);
-	return report_html_charts(f, r);
-}
-
-static void
-report_html_breaches(FILE *f, const struct report *r)
-{
-	static const char *const head[] = {"事件", "节点",     "类别",
-	                                   "等级", "截止时间", "完成时间",
-	                                   "超时", "责任部门", "标题"};
-	char b[9][64];
-	const char *v[9];
-	size_t i;
-
-	fprintf(f, "<h2>三、超时明细（%zu）</h2>\n", r->nbreaches);
-	if (r->nbreaches == 0) {
-		fputs("<p>无</p>\n", f);
-		return;
-	}
-	fputs("<table>\n", f);
-	report_html_row(f, "th", head, 9, 0);
-	for (i = 0; i < r->nbreaches; i++) {
-		const struct report_breach *x = &r->breaches[i];
-
-		snprintf(b[0], 64, "%" PRIu64, x->inc->id);
-		report_local(b[4], 64, x->due, r->utc_offset_min);
-		if (x->met_at > 0)
-			report_local(b[5], 64, x->met_at, r->utc_offset_min);
-		else
-			snprintf(b[5], 64, "未完成");
-		report_dur(b[6], 64, x->late);
-		v[0] = b[0];
-		v[1] = report_ms_labels[x->milestone];
-		v[2] = report_class_labels[x->inc->cls];
-		v[3] = report_grade_label(x->inc->grade);
-		v[4] = b[4];
-		v[5] = b[5];
-		v[6] = b[6];
-		v[7] = report_or(x->inc->departments, "未指定");
-		v[8] = x->inc->title;
-		report_html_row(f, "td", v, 9, 1u << 6);
-	}
-	fputs("</table>\n", f);
-}
-
-static void
-report_html_open(FILE *f, const struct report *r)
-{
-	static const char *const head[] = {"事件",     "状态",     "发现时间",
-	                                   "已持续",   "逾期节点", "下一截止",
-	                                   "责任部门", "标题"};
-	char b[8][128];
-	const char *v[8];
-	size_t i;
-
-	fprintf(f, "<h2>四、结转未结事件（%zu）</h2>\n", r->nopen);
-	if (r->nopen == 0) {
-		fputs("<p>无</p>\n", f);
-		return;
-	}
-	fputs("<table>\n", f);
-	report_html_row(f, "th", head, 8, 0);
-	for (i = 0; i < r->nopen; i++) {
-		const struct report_open *o = &r->open[i];
-
-		snprintf(b[0], 128, "%" PRIu64, o->inc->id);
-		report_local(b[2], 128, o->inc->opened_at, r->utc_offset_min);
-		report_ago(b[3], 128, r, o->inc->opened_at);
-		report_overdue(b[4], 128, o->overdue, "、", 1);
-		if (b[4][0] == '\0')
-			snprintf(b[4], 128, "无");
-		if (o->next_due > 0)
-			report_local(b[5], 128, o->next_due, r->utc_offset_min);
-		else
-			snprintf(b[5], 128, "—");
-		v[0] = b[0];
-		v[1] = report_inc_state_labels[o->inc->state];
-		v[2] = b[2];
-		v[3] = b[3];
-		v[4] = b[4];
-		v[5] = b[5];
-		v[6] = report_or(o->inc->departments, "未指定");
-		v[7] = o->inc->title;
-		report_html_row(f, "td", v, 8, 0);
-	}
-	fputs("</table>\n", f);
-}
-
-static void
-report_html_groups(FILE *f, const char *title, const char *head0,
-                   const struct report_group *g, size_t n)
-{
-	char b[8][64];
-	const char *v[8] = {head0,      "新增事件",   "应计",   "按时",
-	                    "逾期完成", "逾期未完成", "未到期", "按时率"};
-	size_t i, c;
-
+	report_section_title(title, sizeof(title), s, n);
 	fprintf(f, "<h2>%s</h2>\n", title);
-	if (n == 0) {
+	if (n == 0 && !s->always) {
 		fputs("<p>无</p>\n", f);
 		return;
 	}
 	fputs("<table>\n", f);
-	report_html_row(f, "th", v, 8, 0xfeu);
+	report_section_head(s, v);
+	report_html_row(f, "th", v, s->ncols, s->num_th);
 	for (i = 0; i < n; i++) {
-		snprintf(b[1], 64, "%zu", g[i].opened);
-		report_rate_cells(&b[2], &g[i].rate);
-		v[0] = report_or(g[i].name, "未指定");
-		for (c = 1; c < 8; c++)
-			v[c] = b[c];
-		report_html_row(f, "td", v, 8, 0xfeu);
-	}
-	fputs("</table>\n", f);
-}
-
-static void
-report_html_channels(FILE *f, const struct report *r)
-{
-	char b[10][64];
-	const char *v[10] = {"渠道", "尝试",   "成功",     "重试",     "失败",
-	                     "放弃", "被取代", "失败合计", "上期失败", "变化"};
-	size_t i, c;
-
-	fputs("<h2>七、消息投递</h2>\n", f);
-	if (r->nchannels == 0) {
-		fputs("<p>无</p>\n", f);
-		return;
-	}
-	fputs("<table>\n", f);
-	report_html_row(f, "th", v, 10, 0x3feu);
-	for (i = 0; i < r->nchannels; i++) {
-		const struct report_channel *ch = &r->channels[i];
-
-		snprintf(b[1], 64, "%zu", ch->attempts);
-		snprintf(b[2], 64, "%zu", ch->n[REPORT_DLV_SENT]);
-		snprintf(b[3], 64, "%zu", ch->n[REPORT_DLV_RETRY]);
-		snprintf(b[4], 64, "%zu", ch->n[REPORT_DLV_FAILED]);
-		snprintf(b[5], 64, "%zu", ch->n[REPORT_DLV_GIVEN_UP]);
-		snprintf(b[6], 64, "%zu", ch->n[REPORT_DLV_SUPERSEDED]);
-		snprintf(b[7], 64, "%zu", ch->failures);
-		if (r->has_previous) {
-			snprintf(b[8], 64, "%zu", ch->prev_failures);
-			report_signed(b[9], 64, ch->failures,
-			              ch->prev_failures);
-		} else {
-			snprintf(b[8], 64, "—");
-			snprintf(b[9], 64, "—");
-		}
-		v[0] = report_or(ch->name, "未知");
-		for (c = 1; c < 10; c++)
-			v[c] = b[c];
-		report_html_row(f, "td", v, 10, 0x3feu);
+		s->cells(r, i, b, v);
+		report_html_row(f, "td", v, s->ncols, s->num_td);
 	}
 	fputs("</table>\n", f);
 }
@@ -2765,17 +2722,23 @@ report_html_channels(FILE *f, const struct report *r)
 int
 report_write_html(FILE *f, const struct report *r)
 {
+	int k;
+
 	report_html_head(f, r);
-	report_html_counts(f, r);
-	if (report_html_milestones(f, r) < 0)
-		return -1;
-	report_html_breaches(f, r);
-	report_html_open(f, r);
-	report_html_groups(f, "五、按责任部门", "部门", r->departments,
-	                   r->ndepartments);
-	report_html_groups(f, "六、按信息来源", "来源", r->sources,
-	                   r->nsources);
-	report_html_channels(f, r);
+	for (k = 0; k < REPORT_S_COUNT; k++) {
+		report_html_section(f, r, k);
+		if (k == REPORT_S_COUNTS)
+			report_count_note(f, r, "<p>", "。</p>\n");
+		if (k != REPORT_S_MILESTONES)
+			continue;
+		fputs("<p class=\"note\">按时率 = 按时 / 应计；应计 = 按时 + "
+		      "逾期完成 + 逾期未完成（截止时间已过仍未完成的计入）；"
+		      "变化为百分点；用时自首次发现起算，中位与P90取最近秩。"
+		      "</p>\n",
+		      f);
+		if (report_html_charts(f, r) < 0)
+			return -1;
+	}
 	fputs("</body>\n</html>\n", f);
 	return ferror(f) ? -1 : 0;
 }
