@@ -297,6 +297,14 @@ struct ack *ack_new(const struct config *, struct incidents *, struct httpd *);
 void ack_reconfigure(struct ack *, const struct config *);
 void ack_free(struct ack *);
 
+/* api.c */
+struct api;
+struct api *api_new(const struct config *, struct incidents *, struct store *,
+                    struct httpd *);
+void api_reconfigure(struct api *, const struct config *);
+void api_link_up(struct api *);
+void api_free(struct api *);
+
 /* spool.c */
 struct spool;
 struct spool *spool_open(const char *, const char *, char *, size_t);

@@ -124,6 +124,21 @@ httpd_limits(struct httpd *h, const struct conf_http *hc)
 	evhttp_set_timeout_tv(h->http, &tv);
 }
 
+/* Everything no route serves goes to cb (the API dispatches /api/...). */
+void
+httpd_fallback(struct httpd *h, void (*cb)(struct evhttp_request *, void *),
+               void *arg)
+{
+	evhttp_set_gencb(h->http, cb, arg);
+}
+
+/* The 404 for paths nobody serves. */
+void
+httpd_not_found(struct evhttp_request *req)
+{
+	httpd_reply_error(req, HTTP_NOTFOUND, "Not Found", "no such resource");
+}
+
 /* Serve path with cb (the daemon's pages: /ack). */
 int
 httpd_route(struct httpd *h, const char *path,

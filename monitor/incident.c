@@ -550,6 +550,71 @@ incidents_ack(struct incidents *is, uint64_t id, const char *by)
 	return 0;
 }
 
+/*
+ * Dismiss incident id (a false positive): its stages leave the queue and
+ * nothing more is recorded for it.  reason and by are borrowed.  0, or -1
+ * if there is no such incident or it is closed or dismissed already.
+ */
+int
+incidents_dismiss(struct incidents *is, uint64_t id, const char *by,
+                  const char *reason)
+{
+	struct incident *inc = incidents_get(is, id);
+	char detail[300];
+
+	if (inc == NULL || inc->state == INC_CLOSED ||
+	    inc->state == INC_DISMISSED)
+		return -1;
+	inc->state = INC_DISMISSED;
+	inc->updated = clock_now_ms();
+	deadline_remove(is->dq, id, -1);
+	snprintf(detail, sizeof(detail), "by %s: %s", by != NULL ? by : "-",
+	         reason != NULL ? reason : "");
+	log_notice("incident dismissed: incident=%llu by=%s",
+	           (unsigned long long)id, by != NULL ? by : "-");
+	inc_save(is, inc, "dismissed", detail);
+	return 0;
+}
+
+/*
+ * Reopen a dismissed or closed incident: open again, its unmet milestones
+ * scheduled from now (a stage that came due meanwhile is recorded once,
+ * the most severe).  0, or -1 if there is no such incident or it is open.
+ */
+int
+incidents_reopen(struct incidents *is, uint64_t id, const char *by)
+{
+	struct incident *inc = incidents_get(is, id);
+	char detail[200];
+	int k;
+
+	if (inc == NULL ||
+	    (inc->state != INC_CLOSED && inc->state != INC_DISMISSED))
+		return -1;
+	inc->state = INC_OPEN;
+	inc->updated = clock_now_ms();
+	snprintf(detail, sizeof(detail), "by %s", by != NULL ? by : "-");
+	log_notice("incident reopened: incident=%llu by=%s",
+	           (unsigned long long)id, by != NULL ? by : "-");
+	inc_save(is, inc, "reopened", detail);
+	for (k = 0; k < MS_COUNT; k++)
+		inc_schedule(is, inc, k, clock_now_ms());
+	return 0;
+}
+
+/* Call fn for every incident (order unspecified); inc is borrowed. */
+void
+incidents_each(const struct incidents *is,
+               void (*fn)(const struct incident *, void *), void *arg)
+{
+	const struct inc_node *n;
+	size_t i;
+
+	for (i = 0; i < INC_BUCKETS; i++)
+		for (n = is->buckets[i]; n != NULL; n = n->next)
+			fn(&n->inc, arg);
+}
+
 struct incidents *
 incidents_new(struct event_base *base, const struct config *conf,
               struct ruleset *rs, const struct incidents_hooks *hooks)

@@ -242,6 +242,10 @@ int incidents_restore(struct incidents *, const struct incident *);
 int incidents_meet(struct incidents *, uint64_t, int, int64_t, const char *,
                    const char *);
 int incidents_ack(struct incidents *, uint64_t, const char *);
+int incidents_dismiss(struct incidents *, uint64_t, const char *, const char *);
+int incidents_reopen(struct incidents *, uint64_t, const char *);
+void incidents_each(const struct incidents *,
+                    void (*)(const struct incident *, void *), void *);
 struct incident *incidents_get(struct incidents *, uint64_t);
 int64_t incident_stage_at(const struct incidents *, const struct incident *,
                           int, int, char *, size_t);
@@ -283,6 +287,9 @@ int httpd_needs_rebind(const struct httpd *, const struct conf_http *);
 void httpd_stop_accepting(struct httpd *);
 void httpd_free(struct httpd *);
 void httpd_reply_json(struct evhttp_request *, int, const char *, json_t *);
+void httpd_fallback(struct httpd *, void (*)(struct evhttp_request *, void *),
+                    void *);
+void httpd_not_found(struct evhttp_request *);
 int httpd_route(struct httpd *, const char *,
                 void (*)(struct evhttp_request *, void *), void *);
 void httpd_reply_html(struct evhttp_request *, int, const char *, const char *);

@@ -36,6 +36,7 @@ struct daemon {
 	struct incidentstore *istore;
 	struct deliver *deliver;
 	struct ack *ack;
+	struct api *api;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
 	struct event *busy_ev; /* stopping: deliveries still in flight */
 	int stopping;
@@ -110,6 +111,7 @@ daemon_store_state_cb(enum store_state s, const char *reason, void *arg)
 		/* incidents first; their readiness starts the feeds */
 		incidentstore_link_up(d->istore);
 		deliver_link_up(d->deliver);
+		api_link_up(d->api);
 	}
 	daemon_notify_status(d, "");
 }
@@ -426,6 +428,7 @@ daemon_reload(struct daemon *d)
 	incidents_reconfigure(d->incidents, nc, nrs);
 	deliver_reconfigure(d->deliver, nc);
 	ack_reconfigure(d->ack, nc);
+	api_reconfigure(d->api, nc);
 	rules_free(d->rules);
 	d->rules = nrs;
 	config_free(d->conf);
@@ -473,6 +476,7 @@ daemon_free(struct daemon *d)
 			event_free(*evs[i]);
 	httpd_free(d->httpd);
 	ack_free(d->ack);
+	api_free(d->api);
 	feeds_stop(d->feeds);
 	store_free(d->store); /* replies still due run now, with feeds alive */
 	deliver_free(d->deliver);
@@ -544,6 +548,9 @@ daemon_start(struct daemon *d)
 		fatalx("cannot serve the acknowledge links");
 	if (httpd_route(d->httpd, "/metrics", daemon_metrics_cb, d) == -1)
 		fatalx("cannot serve /metrics");
+	d->api = api_new(d->conf, d->incidents, d->store, d->httpd);
+	if (d->api == NULL)
+		fatalx("cannot serve the api");
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0) {
 		d->watchdog_ev =
 		    event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb, d);

@@ -1,0 +1,486 @@
+#!/usr/bin/python3
+"""The operators' JSON API end to end, on the fast clock (one monitored
+hour per real second), with the shipped rules and a loopback feed that
+publishes a major incident (a mine gas explosion) and an ordinary one
+(wage arrears).  Two bearer tokens: "duty" may write, "viewer" may only
+read.  Checked: the incident list with its order and filters, one
+incident with its history and items, the actions (ack, respond, dismiss,
+reopen) with their conflicts and the hash-chained audit trail they append
+to yq:audit, the errors (401, 403, 404, 405, 400 with the position of a
+JSON error, an oversized body, path traversal), and two operators acting
+on the same incident at once (exactly one wins)."""
+
+import hashlib
+import json
+import os
+import sys
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from yqd import SOURCE_DIR, Daemon, LoopbackTest, write_config  # noqa: E402
+from yqfix import Response, wait_for  # noqa: E402
+from test_incidents import H, M, MINE, T0, WAGE, rss, ms  # noqa: E402
+
+RULES = "".join('"%s/config/rules/%s.rules", ' % (SOURCE_DIR, r) for r in
+                ("emergency", "ordinary", "exclusions", "jurisdiction", "routing"))
+DUTY = "duty-token-0123456789abcdef0123"
+VIEW = "view-token-0123456789abcdef0123"
+GENESIS = "0" * 64
+STATES = ("open", "acknowledged", "closed", "dismissed")
+MS_STATES = ("pending", "met", "breached", "met_late")
+EVIDENCE = "https://gov.example/notice/1"
+
+# urllib without any proxy from the environment: loopback only
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class ApiTest(LoopbackTest):
+
+    def setUp(self):
+        super().setUp()
+        self.http.route("/local.xml", Response(body=rss([MINE, WAGE])))
+        extra = (
+            'rules = { files = [ %s ]; };\n' % RULES.rstrip(", ") +
+            'fetch = { host_spacing = "0s"; timeout = "1s"; };\n'
+            'feeds = ( { id = "local"; url = "%s"; interval = "5m"; } );\n'
+            % self.http.url("/local.xml") +
+            'api = { tokens = (\n'
+            '  { name = "duty"; role = "write"; token = "%s"; },\n'
+            '  { name = "viewer"; role = "read"; token = "%s"; } ); };\n' % (DUTY, VIEW))
+        conf = write_config(self.tmp, self.redis, extra=extra)
+        self.d = Daemon(conf, args=["--time-scale", "3600", "--time-start",
+                                    T0.isoformat()]).start()
+
+    def tearDown(self):
+        self.d.stop()
+        try:
+            super().tearDown()
+        finally:
+            self.assertEqual(self.d.returncode, 0, self.d.log()[-4000:])
+
+    # -- HTTP --------------------------------------------------------------
+
+    def request(self, method, path, body=None, token=DUTY, raw=None, timeout=10.0):
+        """(status, JSON document or None, body bytes, headers)."""
+        data = raw
+        if data is None and body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        req = urllib.request.Request(self.d.url(path), data=data, method=method)
+        if token is not None:
+            req.add_header("Authorization", "Bearer " + token)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        try:
+            with OPENER.open(req, timeout=timeout) as r:
+                status, text, headers = r.status, r.read(), r.headers
+        except urllib.error.HTTPError as e:
+            status, text, headers = e.code, e.read(), e.headers
+        try:
+            doc = json.loads(text.decode("utf-8")) if text else None
+        except ValueError:
+            doc = None
+        return status, doc, text, headers
+
+    def get(self, path, token=VIEW, **query):
+        if query:
+            path += "?" + urllib.parse.urlencode(query)
+        return self.request("GET", path, token=token)
+
+    def post(self, path, body=None, token=DUTY, raw=None):
+        if body is None and raw is None:
+            body = {}
+        return self.request("POST", path, body=body, token=token, raw=raw)
+
+    def listing(self, **query):
+        status, doc, text, headers = self.get("/api/incidents", **query)
+        self.assertEqual(status, 200, (query, text[:500]))
+        self.assertTrue(headers.get("Content-Type", "").startswith("application/json"),
+                        headers.get("Content-Type"))
+        self.assertIsInstance(doc.get("incidents"), list, doc)
+        return doc["incidents"]
+
+    def titles(self, **query):
+        return [i["title"] for i in self.listing(**query)]
+
+    def wait_incidents(self):
+        """Both incidents, as listed by the API: {title: incident}."""
+        def both():
+            try:
+                status, doc, _, _ = self.get("/api/incidents")
+            except OSError:
+                return None
+            if status != 200 or not isinstance(doc, dict):
+                return None
+            incs = doc.get("incidents") or []
+            return incs if len(incs) == 2 else None
+        try:
+            incs = wait_for(both, 15, "two incidents in /api/incidents", interval=0.05)
+        except TimeoutError as e:
+            raise AssertionError("%s; last answer: %r\nlog:\n%s"
+                                 % (e, self.get("/api/incidents")[2][:500],
+                                    self.d.log()[-3000:]))
+        by_title = {i["title"]: i for i in incs}
+        self.assertEqual(set(by_title), {MINE[1], WAGE[1]})
+        return by_title
+
+    def action(self, iid, verb, body=None, token=DUTY):
+        return self.post("/api/incidents/%s/%s" % (iid, verb), body, token=token)
+
+    def assert_error(self, status, doc, text, want):
+        if isinstance(want, int):
+            want = (want,)
+        self.assertIn(status, want, text[:500])
+        self.assertIsInstance(doc, dict, text[:500])
+        self.assertIsInstance(doc.get("error"), str, doc)
+        self.assertTrue(doc["error"], doc)
+
+    def audit(self):
+        return self.redis.command("LRANGE", "yq:audit", "0", "-1") or []
+
+    def check_chain(self, lines):
+        """Every line: canonical, hash over the line without "hash", chained."""
+        prev = GENESIS
+        out = []
+        for n, line in enumerate(lines):
+            obj = json.loads(line)
+            self.assertEqual(set(obj), {"action", "who", "when", "incident", "before",
+                                        "after", "note", "prev", "hash", "v"}, line)
+            self.assertEqual(line, canonical(obj), "line %d is not canonical" % n)
+            self.assertEqual(obj["prev"], prev, "line %d: broken chain" % n)
+            body = dict(obj)
+            h = body.pop("hash")
+            self.assertRegex(h, r"^[0-9a-f]{64}$")
+            self.assertEqual(hashlib.sha256(canonical(body).encode("utf-8")).hexdigest(),
+                             h, "line %d: wrong hash" % n)
+            prev = h
+            out.append(obj)
+        return out
+
+    # -- shape ---------------------------------------------------------------
+
+    def check_incident(self, inc):
+        for k in ("id", "title", "class", "grade", "state", "category", "departments",
+                  "first_seen", "link", "milestones", "next_due"):
+            self.assertIn(k, inc, inc)
+        self.assertIsInstance(inc["id"], str)
+        self.assertRegex(inc["id"], r"^[0-9]+$")
+        self.assertIn(inc["class"], ("major", "ordinary"))
+        self.assertIn(inc["state"], STATES)
+        self.assertIsInstance(inc["departments"], list)
+        self.assertTrue(all(isinstance(x, str) and x for x in inc["departments"]), inc)
+        self.assertIsInstance(inc["first_seen"], int)
+        self.assertIsInstance(inc["link"], str)
+        unmet = []
+        for m in inc["milestones"]:
+            self.assertIn(m["name"], ("release", "presser", "response"), m)
+            self.assertIsInstance(m["start"], int)
+            self.assertIsInstance(m["due"], int)
+            self.assertLess(m["start"], m["due"])
+            self.assertIn(m["state"], MS_STATES, m)
+            self.assertIn("met_at", m)
+            if m["state"] in ("met", "met_late"):
+                self.assertIsInstance(m["met_at"], int, m)
+            else:
+                self.assertIsNone(m["met_at"], m)
+                unmet.append(m["due"])
+        self.assertEqual(inc["next_due"], min(unmet) if unmet else None, inc)
+
+    def milestone(self, inc, name):
+        found = [m for m in inc["milestones"] if m["name"] == name]
+        self.assertEqual(len(found), 1, inc["milestones"])
+        return found[0]
+
+    # -- tests -----------------------------------------------------------------
+
+    def test_list_and_filters(self):
+        incs = self.wait_incidents()
+        mine, wage = incs[MINE[1]], incs[WAGE[1]]
+        for inc in (mine, wage):
+            self.check_incident(inc)
+            self.assertEqual(inc["state"], "open")
+            self.assertGreaterEqual(inc["first_seen"], ms(T0) - 5 * M)
+            self.assertLess(inc["first_seen"], ms(T0) + 12 * H)
+        self.assertNotEqual(mine["id"], wage["id"])
+        self.assertEqual((mine["class"], mine["grade"], mine["category"]),
+                         ("major", "重大", "事故灾难"))
+        self.assertEqual(mine["link"], "http://n.example/m1")
+        self.assertIn("区应急局", mine["departments"])
+        self.assertEqual(wage["class"], "ordinary")
+        self.assertEqual(wage["departments"][0], "区人社局")
+        self.assertEqual(sorted(m["name"] for m in mine["milestones"]),
+                         ["presser", "release"])
+        self.assertEqual([m["name"] for m in wage["milestones"]], ["response"])
+        release = self.milestone(mine, "release")
+        self.assertEqual(release["start"], ms(T0) - 20 * M)           # 07:40
+        self.assertEqual(release["due"], ms(T0) + 4 * H + 40 * M)     # 12:40
+        self.assertEqual(self.milestone(mine, "presser")["due"], ms(T0) - 20 * M + 24 * H)
+        self.assertEqual(self.milestone(wage, "response")["due"], ms(T0) - 40 * M + 48 * H)
+        self.assertEqual(mine["next_due"], release["due"])
+
+        # sorted by next_due ascending
+        self.assertEqual(self.titles(), [MINE[1], WAGE[1]])
+        # the write token reads too
+        status, doc, _, _ = self.get("/api/incidents", token=DUTY)
+        self.assertEqual(status, 200)
+        self.assertEqual([i["title"] for i in doc["incidents"]], [MINE[1], WAGE[1]])
+
+        # state
+        self.assertEqual(self.titles(state="open"), [MINE[1], WAGE[1]])
+        for s in ("acknowledged", "closed", "dismissed"):
+            self.assertEqual(self.titles(state=s), [], s)
+        # class
+        self.assertEqual(self.titles(**{"class": "major"}), [MINE[1]])
+        self.assertEqual(self.titles(**{"class": "ordinary"}), [WAGE[1]])
+        # department: an exact name among the incident's
+        for dept in set(mine["departments"]) | set(wage["departments"]):
+            want = [i["title"] for i in (mine, wage) if dept in i["departments"]]
+            self.assertEqual(self.titles(department=dept), want, dept)
+        self.assertEqual(self.titles(department="应急局"), [])    # not a substring match
+        self.assertEqual(self.titles(department="区不存在局"), [])
+        # due_before: an unmet milestone due before it
+        self.assertEqual(self.titles(due_before=str(ms(T0))), [])
+        self.assertEqual(self.titles(due_before=str(ms(T0) + 5 * H)), [MINE[1]])
+        self.assertEqual(self.titles(due_before=str(ms(T0) + 3 * 24 * H)),
+                         [MINE[1], WAGE[1]])
+        # q: a substring of the title
+        self.assertEqual(self.titles(q="瓦斯爆炸"), [MINE[1]])
+        self.assertEqual(self.titles(q="讨薪"), [WAGE[1]])
+        self.assertEqual(self.titles(q="镇"), [MINE[1], WAGE[1]])
+        self.assertEqual(self.titles(q="台风"), [])
+        # filters combine
+        self.assertEqual(self.titles(q="镇", **{"class": "ordinary"}), [WAGE[1]])
+        self.assertEqual(self.titles(q="讨薪", **{"class": "major"}), [])
+
+    def test_show(self):
+        incs = self.wait_incidents()
+        for title, inc in incs.items():
+            status, doc, text, headers = self.get("/api/incidents/" + inc["id"])
+            self.assertEqual(status, 200, text[:500])
+            self.assertTrue(headers.get("Content-Type", "").startswith("application/json"))
+            for k in ("incident", "history", "items"):
+                self.assertIn(k, doc, doc)
+            one = doc["incident"]
+            self.check_incident(one)
+            for k in ("id", "title", "class", "grade", "category", "departments",
+                      "first_seen", "link"):
+                self.assertEqual(one[k], inc[k], k)
+            self.assertIsInstance(doc["history"], list)
+            self.assertTrue(doc["history"], "no history for " + title)
+            for h in doc["history"]:
+                self.assertEqual(set(h) >= {"at", "event", "detail"}, True, h)
+                self.assertIsInstance(h["at"], int, h)
+                self.assertIsInstance(h["event"], str, h)
+            self.assertIsInstance(doc["items"], list)
+            self.assertGreaterEqual(len(doc["items"]), 1)
+            self.assertTrue(all(isinstance(x, dict) for x in doc["items"]))
+            link = "http://n.example/%s" % ("m1" if title == MINE[1] else "w1")
+            self.assertIn(link, json.dumps(doc["items"], ensure_ascii=False))
+        # unknown ids
+        for bad in ("999999999", "0", "18446744073709551615", "abc"):
+            status, _, text, _ = self.get("/api/incidents/" + bad)
+            self.assertEqual(status, 404, (bad, text[:300]))
+
+    def test_actions_and_audit(self):
+        incs = self.wait_incidents()
+        mine, wage = incs[MINE[1]], incs[WAGE[1]]
+        iid = mine["id"]
+
+        # ack
+        status, doc, text, _ = self.action(iid, "ack")
+        self.assertEqual(status, 200, text[:500])
+        self.check_incident(doc["incident"])
+        self.assertEqual(doc["incident"]["id"], iid)
+        self.assertEqual(doc["incident"]["state"], "acknowledged")
+        self.assert_error(*self.action(iid, "ack")[:3], 409)
+        self.assertEqual(self.titles(state="acknowledged"), [MINE[1]])
+        self.assertEqual(self.titles(), [MINE[1], WAGE[1]])   # default: open + acknowledged
+
+        # respond
+        status, doc, text, _ = self.action(iid, "respond", {
+            "milestone": "release", "evidence": EVIDENCE, "note": "区政府网站已发布通报"})
+        self.assertEqual(status, 200, text[:500])
+        inc = doc["incident"]
+        self.check_incident(inc)
+        rel = self.milestone(inc, "release")
+        self.assertIn(rel["state"], ("met", "met_late"), rel)
+        self.assertIsInstance(rel["met_at"], int)
+        self.assertGreaterEqual(rel["met_at"], ms(T0))
+        self.assertEqual(rel["state"], "met" if rel["met_at"] <= rel["due"] else "met_late",
+                         rel)
+        self.assertEqual(inc["next_due"], self.milestone(inc, "presser")["due"])
+        self.assert_error(*self.action(iid, "respond", {
+            "milestone": "release", "evidence": EVIDENCE, "note": "again"})[:3], 409)
+        for other in ("response", "bogus"):        # a milestone it does not have
+            self.assert_error(*self.action(iid, "respond", {
+                "milestone": other, "evidence": EVIDENCE, "note": "x"})[:3], (400, 409))
+        status, doc, _, _ = self.get("/api/incidents/" + iid)
+        self.assertEqual(self.milestone(doc["incident"], "release")["met_at"], rel["met_at"])
+
+        # dismiss
+        status, doc, text, _ = self.action(iid, "dismiss", {"reason": "误报"})
+        self.assertEqual(status, 200, text[:500])
+        self.assertEqual(doc["incident"]["state"], "dismissed")
+        self.assert_error(*self.action(iid, "ack")[:3], 409)
+        self.assert_error(*self.action(iid, "respond", {
+            "milestone": "presser", "evidence": EVIDENCE, "note": "x"})[:3], 409)
+        self.assert_error(*self.action(iid, "dismiss", {"reason": "误报"})[:3], 409)
+        self.assertEqual(self.titles(), [WAGE[1]])
+        self.assertEqual(self.titles(state="dismissed"), [MINE[1]])
+        status, doc, _, _ = self.get("/api/incidents/" + iid)
+        self.assertEqual(doc["incident"]["state"], "dismissed")
+
+        # reopen
+        status, doc, text, _ = self.action(iid, "reopen")
+        self.assertEqual(status, 200, text[:500])
+        self.assertEqual(doc["incident"]["state"], "open")
+        self.assert_error(*self.action(iid, "reopen")[:3], 409)
+        self.assert_error(*self.action(wage["id"], "reopen")[:3], 409)
+        self.assertEqual(sorted(self.titles()), sorted([MINE[1], WAGE[1]]))
+        self.assertEqual(self.titles(state="dismissed"), [])
+
+        # the audit trail: one line per successful action, chained
+        lines = self.audit()
+        self.assertEqual(len(lines), 4, lines)
+        trail = self.check_chain(lines)
+        self.assertEqual([t["action"] for t in trail], ["ack", "respond", "dismiss", "reopen"])
+        for t in trail:
+            self.assertEqual(t["who"], "duty", t)
+            self.assertEqual(str(t["incident"]), iid, t)
+            self.assertEqual(t["v"], 1, t)
+            self.assertIsInstance(t["when"], int)
+            self.assertGreaterEqual(t["when"], ms(T0))
+            self.assertIsInstance(t["note"], str)
+        self.assertEqual([t["when"] for t in trail], sorted(t["when"] for t in trail))
+        self.assertIn("误报", lines[2])
+
+        # respond with an explicit time: met at that time; the chain goes on
+        at = ms(T0)
+        status, doc, text, _ = self.action(wage["id"], "respond", {
+            "milestone": "response", "evidence": EVIDENCE, "note": "已回应", "at": at})
+        self.assertEqual(status, 200, text[:500])
+        resp = self.milestone(doc["incident"], "response")
+        self.assertEqual((resp["state"], resp["met_at"]), ("met", at), resp)
+        self.assertIsNone(doc["incident"]["next_due"])
+        lines = self.audit()
+        self.assertEqual(len(lines), 5, lines)
+        trail = self.check_chain(lines)
+        self.assertEqual(str(trail[4]["incident"]), wage["id"])
+
+    def test_errors(self):
+        incs = self.wait_incidents()
+        iid = incs[MINE[1]]["id"]
+        path = "/api/incidents/" + iid
+
+        # 401: no header, unknown tokens, another scheme
+        for token in (None, "nobody-token-0123456789abcdef", DUTY[:-1], DUTY + "x", ""):
+            self.assertEqual(self.get("/api/incidents", token=token)[0], 401, token)
+            self.assertEqual(self.get(path, token=token)[0], 401, token)
+            self.assertEqual(self.action(iid, "ack", token=token)[0], 401, token)
+        req = urllib.request.Request(self.d.url("/api/incidents"),
+                                     headers={"Authorization": "Basic " + DUTY})
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            OPENER.open(req, timeout=10)
+        self.assertEqual(cm.exception.code, 401)
+        cm.exception.close()
+
+        # 403: the read-only token may not act
+        for verb, body in (("ack", {}), ("dismiss", {"reason": "误报"}),
+                           ("respond", {"milestone": "release", "evidence": EVIDENCE,
+                                        "note": "x"}),
+                           ("reopen", {})):
+            self.assertEqual(self.action(iid, verb, body, token=VIEW)[0], 403, verb)
+
+        # 404: unknown incident
+        self.assertEqual(self.get("/api/incidents/999999999")[0], 404)
+        for verb in ("ack", "dismiss", "reopen"):
+            self.assertEqual(self.action("999999999", verb, {"reason": "x"})[0], 404, verb)
+
+        # 400: malformed JSON, with the place of the error
+        status, doc, text, _ = self.post(path + "/dismiss",
+                                         raw='{"reason": "误报",\n  oops }'.encode("utf-8"))
+        self.assert_error(status, doc, text, 400)
+        self.assertRegex(doc["error"], r"(?i)line|column|col\b|行|列", doc)
+        self.assertIn("2", doc["error"])
+        status, doc, text, _ = self.post(path + "/ack", raw=b"{")
+        self.assert_error(status, doc, text, 400)
+        self.assertRegex(doc["error"], r"(?i)line|column|col\b|行|列", doc)
+
+        # an oversized body (2 MiB): 413 or the connection closed
+        big = json.dumps({"reason": "x" * (2 << 20)}).encode("ascii")
+        try:
+            status = self.post(path + "/dismiss", raw=big)[0]
+        except (OSError, urllib.error.URLError) as e:
+            status = None
+            self.assertNotIsInstance(e, urllib.error.HTTPError)
+        self.assertIn(status, (413, None))
+        self.d.wait_status(200, timeout=5)
+
+        # 405: GET on a POST-only path, POST on the list
+        for verb in ("ack", "respond", "dismiss", "reopen"):
+            self.assertEqual(self.get("%s/%s" % (path, verb), token=DUTY)[0], 405, verb)
+        self.assertEqual(self.post("/api/incidents")[0], 405)
+
+        # path traversal: never a file
+        for p in ("/api/../../etc/passwd", "/api/incidents/..%2F..%2Fetc",
+                  "/api/incidents/..%2F..%2Fetc%2Fpasswd", "/api/%2e%2e/%2e%2e/etc/passwd",
+                  "/api/incidents/../../../etc/passwd"):
+            status, _, text, _ = self.get(p, token=DUTY)
+            self.assertEqual(status, 404, (p, text[:300]))
+            self.assertNotIn(b"root:", text)
+
+        # nothing above changed the incident or wrote to the audit trail
+        status, doc, _, _ = self.get(path)
+        self.assertEqual(status, 200)
+        self.assertEqual(doc["incident"]["state"], "open")
+        self.assertEqual(self.audit(), [])
+
+    def test_concurrent_operators(self):
+        incs = self.wait_incidents()
+
+        def race(iid, verb, body):
+            barrier = threading.Barrier(2)
+            results = [None, None]
+
+            def one(k):
+                barrier.wait()
+                try:
+                    results[k] = self.action(iid, verb, body)[0]
+                except Exception as e:  # reported below
+                    results[k] = repr(e)
+            threads = [threading.Thread(target=one, args=(k,)) for k in (0, 1)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(30)
+            return sorted(results, key=str)
+
+        mine, wage = incs[MINE[1]]["id"], incs[WAGE[1]]["id"]
+        self.assertEqual(race(mine, "ack", {}), [200, 409])
+        self.assertEqual(race(wage, "ack", {}), [200, 409])
+        self.assertEqual(race(mine, "respond", {"milestone": "release", "evidence": EVIDENCE,
+                                                "note": "同时回应"}), [200, 409])
+        self.assertEqual(race(wage, "dismiss", {"reason": "误报"}), [200, 409])
+        status, doc, _, _ = self.get("/api/incidents/" + mine)
+        self.assertEqual(doc["incident"]["state"], "acknowledged")
+        self.assertIn(self.milestone(doc["incident"], "release")["state"], ("met", "met_late"))
+        status, doc, _, _ = self.get("/api/incidents/" + wage)
+        self.assertEqual(doc["incident"]["state"], "dismissed")
+        trail = self.check_chain(self.audit())
+        self.assertEqual([(t["action"], str(t["incident"])) for t in trail],
+                         [("ack", mine), ("ack", wage), ("respond", mine),
+                          ("dismiss", wage)])
+        time.sleep(0.2)
+        self.d.wait_status(200, timeout=5)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
