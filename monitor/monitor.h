@@ -303,5 +303,11 @@ int ctl_feed_dump(int, char **);
 int ctl_fetch(int, char **);
 int ctl_explain(int, char **);
 int ctl_classify(int, char **);
+int ctl_list(int, char **);
+int ctl_show(int, char **);
+int ctl_ack(int, char **);
+int ctl_respond(int, char **);
+int ctl_dismiss(int, char **);
+int ctl_reopen(int, char **);
 
 #endif

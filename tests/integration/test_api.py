@@ -481,6 +481,48 @@ class ApiTest(LoopbackTest):
         time.sleep(0.2)
         self.d.wait_status(200, timeout=5)
 
+    def ctl(self, *args, token=DUTY):
+        import subprocess
+        from yqd import YUQINGCTL
+        env = dict(os.environ)
+        env.pop("YQ_TOKEN", None)
+        if token is not None:
+            env["YQ_TOKEN"] = token
+        p = subprocess.run([YUQINGCTL] + list(args[:1]) + ["-c", self.d.config] +
+                           list(args[1:]), env=env, capture_output=True, timeout=30)
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+    def test_yuqingctl_over_the_api(self):
+        """yuqingctl list/show/ack/respond/dismiss/reopen through the API:
+        tables and --json, and exit codes that mean something."""
+        self.wait_incidents()
+        rc, out, err = self.ctl("list")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("NEXT DUE", out)
+        self.assertIn(MINE[1].split()[0], out)
+        rc, out, err = self.ctl("list", "--json", "--class", "major")
+        self.assertEqual(rc, 0, err)
+        incs = json.loads(out)["incidents"]
+        self.assertEqual([i["class"] for i in incs], ["major"])
+        iid = incs[0]["id"]
+        rc, out, err = self.ctl("show", iid)
+        self.assertEqual(rc, 0, err)
+        self.assertIn("release", out)
+        self.assertEqual(self.ctl("ack", iid)[0], 0)
+        rc, out, err = self.ctl("ack", iid)
+        self.assertEqual(rc, 1)                      # the daemon said no: 409
+        self.assertIn("409", err)
+        rc, out, err = self.ctl("respond", iid, "release", EVIDENCE, "已发布通报")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("met", out)
+        self.assertEqual(self.ctl("dismiss", iid, "误报")[0], 0)
+        self.assertEqual(self.ctl("reopen", iid)[0], 0)
+        self.assertEqual(self.ctl("ack", iid, token=VIEW)[0], 1)   # 403
+        self.assertEqual(self.ctl("list", token=None)[0], 2)       # no token
+        self.assertEqual(self.ctl("show", "../etc")[0], 2)         # not an id
+        self.assertEqual(self.ctl("list", "--url", "http://127.0.0.1:1")[0], 3)
+        self.assertEqual(len(self.audit()), 4)  # ack, respond, dismiss, reopen
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
