@@ -1627,6 +1627,16 @@ cf_delivery_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
 static const struct cf_schema cf_delivery_schema = {
     0, 0, NULL, cf_delivery_check, cf_delivery_keys};
 
+static const struct cf_key cf_responses_keys[] = {
+    K("auto_respond", CF_BOOL, struct conf_responses, auto_respond, 0, 0, 0,
+      NULL, NULL),
+    K("phrases", CF_STRLIST, struct conf_responses, phrases, 0, 1, 64, NULL,
+      NULL),
+    END,
+};
+static const struct cf_schema cf_responses_schema = {0, 0, NULL, NULL,
+                                                     cf_responses_keys};
+
 static const struct cf_key cf_milestone_keys[] = {
     K("window", CF_DURATION, struct conf_milestone, window, 0, MS_MINUTE,
       30 * MS_DAY, NULL, NULL),
@@ -1753,6 +1763,8 @@ static const struct cf_key cf_root_keys[] = {
       &cf_escalation_schema),
     K("delivery", CF_GROUP, struct config, delivery, 0, 0, 0, NULL,
       &cf_delivery_schema),
+    K("responses", CF_GROUP, struct config, responses, 0, 0, 0, NULL,
+      &cf_responses_schema),
     K("deadlines", CF_GROUP, struct config, deadlines, 0, 0, 0, NULL,
       &cf_deadlines_schema),
     K("templates", CF_GROUP, struct config, templates, 0, 0, 0, NULL,
@@ -1935,6 +1947,18 @@ cf_defaults(struct config *c)
 	c->classify.major_grades.v[0] = xstrdup("特别重大");
 	c->classify.major_grades.v[1] = xstrdup("重大");
 	c->classify.major_grades.n = 2;
+	{
+		static const char *const phrases[] = {
+		    "情况通报", "情况说明",   "官方回应",     "新闻发布会",
+		    "答记者问", "成立调查组", "已成立调查组", "权威发布"};
+		size_t k;
+
+		c->responses.phrases.v = xcalloc(
+		    sizeof(phrases) / sizeof(phrases[0]), sizeof(char *));
+		for (k = 0; k < sizeof(phrases) / sizeof(phrases[0]); k++)
+			c->responses.phrases.v[k] = xstrdup(phrases[k]);
+		c->responses.phrases.n = k;
+	}
 	c->deadlines.skew_max = 6 * MS_HOUR;
 	c->deadlines.stale_age = 48 * MS_HOUR;
 	c->templates.subject = xstrdup("【舆情{stage}】{title}");

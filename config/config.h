@@ -260,6 +260,11 @@ struct conf_milestone {
 	int64_t remind;
 };
 
+struct conf_responses {
+	int auto_respond;       /* a detected response meets the milestone */
+	struct strlist phrases; /* what an official response says */
+};
+
 struct conf_deadlines {
 	struct conf_milestone release;
 	struct conf_milestone presser;
@@ -305,6 +310,7 @@ struct config {
 	struct conf_channels channels;
 	struct conf_escalation escalation;
 	struct conf_delivery delivery;
+	struct conf_responses responses;
 	struct conf_deadlines deadlines;
 	struct conf_templates templates;
 	struct conf_api api;

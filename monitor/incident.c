@@ -399,6 +399,69 @@ inc_update(struct incidents *is, struct incident *inc, const struct item_in *it,
 		is->hooks.item(inc, it, c, is->hooks.arg);
 }
 
+/* Is feed id marked official (the district's own channels)? */
+static int
+inc_official(const struct incidents *is, const char *id)
+{
+	size_t i;
+
+	for (i = 0; id != NULL && i < is->conf->feeds.n; i++)
+		if (strcmp(is->conf->feeds.v[i].id, id) == 0)
+			return is->conf->feeds.v[i].official;
+	return 0;
+}
+
+/*
+ * An official item that reads as a response (情况通报, 新闻发布会 …) about
+ * an open incident: recorded on it as a candidate response with its link
+ * and time; with responses.auto_respond it meets the milestone (major:
+ * release, and presser if it was a press conference; ordinary: response).
+ * Returns 1 if it was taken as a response.
+ */
+static int
+inc_response(struct incidents *is, const struct item_in *it, uint64_t hash,
+             const char *key)
+{
+	const struct strlist *ph = &is->conf->responses.phrases;
+	struct incident *inc;
+	char text[1024], detail[400];
+	size_t i;
+	uint64_t id;
+	int dist, presser;
+
+	snprintf(text, sizeof(text), "%s %s", it->title ? it->title : "",
+	         it->text ? it->text : "");
+	for (i = 0; i < ph->n && strstr(text, ph->v[i]) == NULL; i++)
+		;
+	if (i == ph->n)
+		return 0;
+	id = cluster_index_find(is->ci, hash, key, it->first_seen, &dist);
+	inc = id != 0 ? incidents_get(is, id) : NULL;
+	if (inc == NULL || inc->state == INC_CLOSED ||
+	    inc->state == INC_DISMISSED)
+		return 0;
+	presser = strstr(text, "发布会") != NULL;
+	snprintf(detail, sizeof(detail), "from %s: %s %s", it->feed,
+	         it->link ? it->link : "", it->title ? it->title : "");
+	log_notice("candidate response: incident=%llu feed=%s link=%s",
+	           (unsigned long long)inc->id, it->feed,
+	           it->link ? it->link : "");
+	inc_save(is, inc, "candidate_response", detail);
+	if (!is->conf->responses.auto_respond)
+		return 1;
+	if (inc->cls == CLASS_MAJOR) {
+		incidents_meet(is, inc->id, MS_RELEASE, it->first_seen,
+		               "auto-detected", it->link);
+		if (presser)
+			incidents_meet(is, inc->id, MS_PRESSER, it->first_seen,
+			               "auto-detected", it->link);
+	} else {
+		incidents_meet(is, inc->id, MS_RESPONSE, it->first_seen,
+		               "auto-detected", it->link);
+	}
+	return 1;
+}
+
 /*
  * A new or edited item.  Returns 1 if it joined or opened an incident, 0
  * if it was dropped (out of the jurisdiction, nothing to track, stale).
@@ -430,14 +493,18 @@ incidents_item(struct incidents *is, const struct item_in *it)
 	classify_text(is->rs, &is->conf->classify, b.s ? b.s : "", it->local,
 	              &c);
 	text_buf_free(&b);
+	inc_event_key(&c, key, sizeof(key));
+	hash = cluster_simhash(it->title ? it->title : "",
+	                       it->title ? strlen(it->title) : 0);
+	/* the district's own channels answering an incident */
+	if (inc_official(is, it->feed) && inc_response(is, it, hash, key)) {
+		classification_clear(&c);
+		return 1;
+	}
 	if (!c.in_jurisdiction || c.cls == CLASS_NONE) {
 		classification_clear(&c);
 		return 0;
 	}
-
-	inc_event_key(&c, key, sizeof(key));
-	hash = cluster_simhash(it->title ? it->title : "",
-	                       it->title ? strlen(it->title) : 0);
 	id = cluster_index_find(is->ci, hash, key, it->first_seen, &dist);
 	if (id != 0)
 		inc = incidents_get(is, id);

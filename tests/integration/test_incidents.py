@@ -302,6 +302,40 @@ class IncidentTest(LoopbackTest):
         self.assertEqual(stages, ["warn-2h", "warn-1h", "warn-30m"], stages)
         self.assertIn("alerts held until redis returns", d.log())
 
+    def test_official_response_is_detected(self):
+        """The district's own feed (official) publishes a 情况通报 about the
+        mine explosion: it is recorded on the incident as a candidate
+        response with its link and, with auto_respond, meets the release
+        milestone at that time, so its warnings stop."""
+        notice = ("n1", "大通区关于九龙岗镇一煤矿瓦斯爆炸事故的情况通报",
+                  "Fri, 27 Nov 2026 09:30:00 +0800",
+                  "淮南市大通区九龙岗镇一煤矿发生瓦斯爆炸，区政府已成立调查组。")
+        self.http.route("/local.xml", Response(body=rss([MINE])))
+        self.http.route("/gov.xml", Response(status=404),
+                        Response(body=rss([notice])))
+        conf = write_config(self.tmp, self.redis, extra=(
+            'rules = { files = [ %s ]; };\n' % RULES.rstrip(", ") +
+            'fetch = { host_spacing = "0s"; };\n'
+            'responses = { auto_respond = true; };\n'
+            'feeds = ( { id = "local"; url = "%s"; interval = "5m"; },\n'
+            '  { id = "gov"; url = "%s"; interval = "1h"; official = true; local = true; } );\n'
+            % (self.http.url("/local.xml"), self.http.url("/gov.xml"))))
+        d = Daemon(conf, args=["--time-scale", "3600", "--time-start", T0.isoformat()]).start()
+        try:
+            wait_for(lambda: any(i.get("ms.release.state") == "met"
+                                 for i in self.incidents().values()), 15, "release met")
+            time.sleep(3.5)  # past 10:40, 11:40 and 12:10: no warnings
+        finally:
+            d.stop()
+        inc = list(self.incidents().values())[0]
+        hist = self.redis.command("LRANGE", "yq:incident:%s:history" % inc["id"], 0, -1)
+        self.assertTrue(any("candidate_response" in h and "n.example/n1" in h for h in hist), hist)
+        self.assertEqual(inc["ms.release.met_by"], "auto-detected")
+        self.assertIn("n.example/n1", inc["ms.release.evidence"])
+        stages = [a["stage"] for a in self.stream("alerts") if a["milestone"] == "release"]
+        self.assertEqual(stages, [], stages)
+        self.assertEqual(len(self.incidents()), 1)  # the notice opened nothing
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
