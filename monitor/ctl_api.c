@@ -50,10 +50,11 @@ ctl_api_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-/* One request; the answer's JSON in *doc.  Returns the exit code. */
+/* One request; the answer's JSON in *doc (or, raw non-NULL, its bytes
+ * printed there as they came).  Returns the exit code. */
 static int
-ctl_api_call(struct ctl_api *a, const char *method, const char *path,
-             const char *body, json_t **doc)
+ctl_api_fetch(struct ctl_api *a, const char *method, const char *path,
+              const char *body, json_t **doc, FILE *raw)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = NULL;
@@ -91,6 +92,12 @@ ctl_api_call(struct ctl_api *a, const char *method, const char *path,
 		free(b.s);
 		return 3;
 	}
+	if (raw != NULL && status < 400) {
+		if (b.s != NULL)
+			fwrite(b.s, 1, b.len, raw);
+		free(b.s);
+		return 0;
+	}
 	*doc = b.s != NULL ? json_loads(b.s, 0, &e) : NULL;
 	free(b.s);
 	if (status >= 400) {
@@ -106,6 +113,13 @@ ctl_api_call(struct ctl_api *a, const char *method, const char *path,
 		return 1;
 	}
 	return 0;
+}
+
+static int
+ctl_api_call(struct ctl_api *a, const char *method, const char *path,
+             const char *body, json_t **doc)
+{
+	return ctl_api_fetch(a, method, path, body, doc, NULL);
 }
 
 /* "2h13m" for a span of ms ("-1h05m" past). */
@@ -412,4 +426,39 @@ ctl_reopen(int argc, char **argv)
 {
 	return ctl_action(argc, argv, "reopen", 2, 2,
 	                  "usage: yuqingctl reopen ID [options]\n");
+}
+
+int
+ctl_report(int argc, char **argv)
+{
+	const char *usage = "usage: yuqingctl report [--format "
+	                    "text|csv|json|html] [--at MS] [options]\n";
+	const char *format = "text", *at = NULL;
+	struct ctl_api a;
+	char path[200];
+	json_t *doc = NULL;
+	int rc, i;
+
+	if ((rc = ctl_api_open(&a, &argc, argv, usage)) >= 0)
+		return rc;
+	for (i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--format") == 0)
+			format = argv[i + 1];
+		else if (strcmp(argv[i], "--at") == 0 && ctl_id(argv[i + 1]))
+			at = argv[i + 1];
+		else
+			break;
+	}
+	if (i < argc ||
+	    strspn(format, "abcdefghijklmnopqrstuvwxyz") != strlen(format)) {
+		fputs(usage, stderr);
+		ctl_api_close(&a);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/api/report?format=%s%s%s", format,
+	         at != NULL ? "&at=" : "", at != NULL ? at : "");
+	rc = ctl_api_fetch(&a, "GET", path, NULL, &doc, stdout);
+	json_decref(doc);
+	ctl_api_close(&a);
+	return rc;
 }

@@ -309,5 +309,6 @@ int ctl_ack(int, char **);
 int ctl_respond(int, char **);
 int ctl_dismiss(int, char **);
 int ctl_reopen(int, char **);
+int ctl_report(int, char **);
 
 #endif

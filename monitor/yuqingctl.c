@@ -79,6 +79,8 @@ static const struct ctl_cmd ctl_cmds[] = {
      "record the response that meets a milestone", ctl_respond},
     {"dismiss", "ID REASON", "a false positive: stop its clocks", ctl_dismiss},
     {"reopen", "ID", "reopen a dismissed or closed incident", ctl_reopen},
+    {"report", "[--format text|csv|json|html] [--at MS]",
+     "the timeliness report of the week (now, or holding MS)", ctl_report},
     {"version", "", "print the version", ctl_version},
     {"help", "", "this list", ctl_help},
     {NULL, NULL, NULL, NULL},

@@ -169,6 +169,14 @@ done
 redis-cli -s "$demo/redis.sock" --raw xrange yq:events - + | paste -sd' ' | cut -c1-200
 redis-cli -s "$demo/redis.sock" hmget yq:feed:rsshub last_error failures down | paste -sd' '
 
+say "the on-call officer records the authoritative release (yuqingctl respond), then the week's report"
+export YQ_TOKEN=demo-only-operator-token-0123456789
+ctl() { build/yuqingctl "$@" -c "$demo/yuqing.conf"; }
+ctl list | sed 's/^/  /'
+mine=$(ctl list --json --class major | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["id"])')
+ctl respond "$mine" release https://www.huainan.gov.cn/datong/notice/1 "区政府发布情况通报" | sed 's/^/  /'
+ctl report | sed 's/^/  /'
+
 say "reloading the configuration (SIGHUP)"
 kill -HUP "$yq_pid"
 sleep 0.5

@@ -523,6 +523,32 @@ class ApiTest(LoopbackTest):
         self.assertEqual(self.ctl("list", "--url", "http://127.0.0.1:1")[0], 3)
         self.assertEqual(len(self.audit()), 4)  # ack, respond, dismiss, reopen
 
+    def test_report(self):
+        """The week's report from the running daemon after the release is
+        met late: JSON, a table and HTML from yuqingctl; a bad format is
+        the daemon's 400 (exit 1)."""
+        self.wait_incidents()
+        mine = [i for i in self.listing() if i["class"] == "major"][0]
+        release = self.milestone(mine, "release")
+        st, doc, _, _ = self.action(mine["id"], "respond", {
+            "milestone": "release", "evidence": EVIDENCE, "at": release["due"] + 30 * M})
+        self.assertEqual(st, 200, doc)
+        rc, out, err = self.ctl("report", "--format", "json", "--at", str(release["due"]))
+        self.assertEqual(rc, 0, err)
+        rep = json.loads(out)
+        text = json.dumps(rep, ensure_ascii=False)
+        self.assertIn("release", text)
+        # (byte-identical reruns over the same data and "now": unit-report;
+        # here the fast clock moves "now" between two calls)
+        rc, table, err = self.ctl("report", "--at", str(release["due"]))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("按时率", table)
+        rc, html, err = self.ctl("report", "--format", "html", "--at", str(release["due"]))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("<svg", html)
+        self.assertNotIn("<script", html)
+        self.assertEqual(self.ctl("report", "--format", "pdf")[0], 1)  # 400
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
