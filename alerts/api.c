@@ -575,7 +575,7 @@ api_report_inc_cb(const struct incident *inc, void *arg)
 	r->grade = grade_name(inc->grade);
 	r->title = inc->title;
 	r->departments = inc->departments;
-	r->source = "";
+	r->source = inc->source;
 	r->opened_at = inc->first_seen;
 	r->state = inc->state; /* the same order as INC_* */
 	for (k = 0; k < MS_COUNT && k < REPORT_MS_COUNT; k++) {

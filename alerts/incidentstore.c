@@ -142,6 +142,7 @@ static const struct istore_field {
     ISTORE_F("grade", ISTORE_GRADE, grade),
     ISTORE_F("title", ISTORE_STR, title),
     ISTORE_F("link", ISTORE_STR, link),
+    ISTORE_F("source", ISTORE_STR, source),
     ISTORE_F("category", ISTORE_STR, category),
     ISTORE_F("place", ISTORE_STR, place),
     ISTORE_F("departments", ISTORE_STR, departments),

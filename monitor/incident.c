@@ -312,6 +312,8 @@ inc_new(struct incidents *is, const struct item_in *it,
 	snprintf(inc->title, sizeof(inc->title), "%s",
 	         it->title ? it->title : "");
 	snprintf(inc->link, sizeof(inc->link), "%s", it->link ? it->link : "");
+	snprintf(inc->source, sizeof(inc->source), "%s",
+	         it->feed ? it->feed : "");
 	snprintf(inc->category, sizeof(inc->category), "%s",
 	         c->category ? c->category : "other");
 	snprintf(inc->place, sizeof(inc->place), "%s", c->place);

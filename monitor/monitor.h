@@ -196,7 +196,8 @@ struct incident {
 	int cls;   /* CLASS_MAJOR or CLASS_ORDINARY */
 	enum grade grade;
 	char title[512];
-	char link[256]; /* the first item's, for alert texts */
+	char link[256];  /* the first item's, for alert texts */
+	char source[64]; /* the first item's feed, for the report */
 	char category[32];
 	char place[96];
 	char departments[256]; /* comma-separated */

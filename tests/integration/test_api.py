@@ -543,6 +543,7 @@ class ApiTest(LoopbackTest):
         rc, table, err = self.ctl("report", "--at", str(release["due"]))
         self.assertEqual(rc, 0, err)
         self.assertIn("按时率", table)
+        self.assertIn("local", table)  # per source: the feed of the first item
         rc, html, err = self.ctl("report", "--format", "html", "--at", str(release["due"]))
         self.assertEqual(rc, 0, err)
         self.assertIn("<svg", html)
