@@ -350,6 +350,62 @@ api_show(struct api *a, struct evhttp_request *req, const struct incident *inc)
 		api_items_cb(NULL, s);
 }
 
+/* GET /api/audit: the trail's lines as stored (verified by the caller,
+ * yuqingctl audit verify: the daemon does not vouch for itself). */
+static void
+api_audit_lines_cb(redisReply *r, void *arg)
+{
+	struct api_show *s = arg;
+	json_t *lines = json_array();
+	size_t i;
+
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
+		for (i = 0; i < r->elements; i++)
+			if (r->element[i]->type == REDIS_REPLY_STRING)
+				json_array_append_new(
+				    lines, json_string(r->element[i]->str));
+	if (s->dead) {
+		json_decref(lines);
+		free(s);
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(s->req),
+	                              NULL, NULL);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		json_decref(lines);
+		api_error(s->req, 503, "Service Unavailable",
+		          "cannot read the audit trail");
+	} else {
+		httpd_reply_json(s->req, 200, "OK",
+		                 json_pack("{s:o}", "lines", lines));
+	}
+	free(s);
+}
+
+static void
+api_audit_get(struct api *a, struct evhttp_request *req)
+{
+	struct api_show *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || !store_accepting(a->store)) {
+		free(s);
+		api_error(req, 503, "Service Unavailable",
+		          "redis is away: the audit trail cannot be read");
+		return;
+	}
+	s->req = req;
+	if (store_command(a->store, api_audit_lines_cb, s,
+	                  "LRANGE %s:audit 0 99999",
+	                  store_prefix(a->store)) == -1) {
+		free(s);
+		api_error(req, 503, "Service Unavailable",
+		          "redis is away: the audit trail cannot be read");
+		return;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	                              api_show_close_cb, s);
+}
+
 /* The request body as JSON (a new reference), or NULL and the 400 sent. */
 static json_t *
 api_body(struct evhttp_request *req)
@@ -774,6 +830,15 @@ api_dispatch_cb(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || strncmp(path, "/api/", 5) != 0) {
 		httpd_not_found(req);
+		return;
+	}
+	if (strcmp(path, "/api/audit") == 0) {
+		if (cmd != EVHTTP_REQ_GET) {
+			api_error(req, 405, "Method Not Allowed", "GET only");
+			return;
+		}
+		if (api_auth(a, req, 0) >= 0)
+			api_audit_get(a, req);
 		return;
 	}
 	if (strcmp(path, "/api/report") == 0) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts/alerts.h"
 #include "monitor/monitor.h"
 
 #define CTL_API_MAX (8 << 20) /* bytes of an answer */
@@ -458,6 +459,51 @@ ctl_report(int argc, char **argv)
 	snprintf(path, sizeof(path), "/api/report?format=%s%s%s", format,
 	         at != NULL ? "&at=" : "", at != NULL ? at : "");
 	rc = ctl_api_fetch(&a, "GET", path, NULL, &doc, stdout);
+	json_decref(doc);
+	ctl_api_close(&a);
+	return rc;
+}
+
+/* audit verify: fetch the trail and check its chain here. */
+int
+ctl_audit(int argc, char **argv)
+{
+	const char *usage = "usage: yuqingctl audit verify [options]\n";
+	struct ctl_api a;
+	const char **lines = NULL;
+	json_t *doc, *arr;
+	size_t n, i, bad = 0;
+	char why[300];
+	int rc;
+
+	if ((rc = ctl_api_open(&a, &argc, argv, usage)) >= 0)
+		return rc;
+	if (argc != 2 || strcmp(argv[1], "verify") != 0) {
+		fputs(usage, stderr);
+		ctl_api_close(&a);
+		return 2;
+	}
+	rc = ctl_api_call(&a, "GET", "/api/audit", NULL, &doc);
+	if (rc != 0) {
+		ctl_api_close(&a);
+		return rc;
+	}
+	arr = json_object_get(doc, "lines");
+	n = json_array_size(arr);
+	lines = calloc(n + 1, sizeof(*lines));
+	for (i = 0; lines != NULL && i < n; i++)
+		lines[i] = json_string_value(json_array_get(arr, i));
+	if (lines == NULL)
+		rc = 1;
+	else if (n == 0)
+		printf("audit trail: empty\n");
+	else if (audit_verify(lines, n, &bad, why, sizeof(why)) == 0)
+		printf("audit trail: %zu entries, chain intact\n", n);
+	else {
+		printf("audit trail BROKEN: %s\n", why);
+		rc = 1;
+	}
+	free(lines);
 	json_decref(doc);
 	ctl_api_close(&a);
 	return rc;

@@ -311,5 +311,6 @@ int ctl_respond(int, char **);
 int ctl_dismiss(int, char **);
 int ctl_reopen(int, char **);
 int ctl_report(int, char **);
+int ctl_audit(int, char **);
 
 #endif

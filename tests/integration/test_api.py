@@ -522,6 +522,18 @@ class ApiTest(LoopbackTest):
         self.assertEqual(self.ctl("show", "../etc")[0], 2)         # not an id
         self.assertEqual(self.ctl("list", "--url", "http://127.0.0.1:1")[0], 3)
         self.assertEqual(len(self.audit()), 4)  # ack, respond, dismiss, reopen
+        rc, out, err = self.ctl("audit", "verify")
+        self.assertEqual(rc, 0, err)
+        self.assertIn("4 entries, chain intact", out)
+        # change one stored line (a note): the chain check names it
+        lines = self.audit()
+        forged = lines[1].replace('"who":"duty"', '"who":"nobody"')
+        self.assertNotEqual(forged, lines[1])
+        self.redis.command("LSET", "yq:audit", "1", forged)
+        rc, out, err = self.ctl("audit", "verify")
+        self.assertEqual(rc, 1, out + err)
+        self.assertIn("BROKEN", out)
+        self.assertIn("entry 1", out)
 
     def test_report(self):
         """The week's report from the running daemon after the release is
