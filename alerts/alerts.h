@@ -303,6 +303,7 @@ struct api *api_new(const struct config *, struct incidents *, struct store *,
                     struct httpd *);
 void api_reconfigure(struct api *, const struct config *);
 void api_link_up(struct api *);
+void api_bind_feeds(struct api *, struct feeds *);
 void api_free(struct api *);
 
 /* spool.c */

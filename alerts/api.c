@@ -34,6 +34,7 @@ struct api {
 	const struct config *conf;
 	struct incidents *incidents;
 	struct store *store;
+	struct feeds *feeds;
 	struct api_token *tokens;
 	size_t ntokens;
 	char prev[AUDIT_HASH_SIZE]; /* the audit trail's last hash */
@@ -348,6 +349,41 @@ api_show(struct api *a, struct evhttp_request *req, const struct incident *inc)
 	                  "LRANGE %s:incident:%" PRIu64 ":items -200 -1", p,
 	                  inc->id) == -1)
 		api_items_cb(NULL, s);
+}
+
+/* GET /api/feeds: every feed's health. */
+static void
+api_feed_cb(const char *id, const struct feed_state *st, void *arg)
+{
+	json_t *list = arg;
+
+	json_array_append_new(
+	    list,
+	    json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:s, s:I, s:I, s:I}",
+	              "id", id, "url", st->url != NULL ? st->url : "", "down",
+	              st->down, "last_success", (json_int_t)st->last_success,
+	              "last_attempt", (json_int_t)st->last_attempt, "next_poll",
+	              (json_int_t)st->next_poll, "last_status",
+	              (json_int_t)st->last_status, "last_error",
+	              st->last_error != NULL ? st->last_error : "", "failures",
+	              (json_int_t)st->failures, "items", (json_int_t)st->items,
+	              "latency_ms", (json_int_t)st->latency));
+}
+
+static void
+api_feeds(struct api *a, struct evhttp_request *req)
+{
+	json_t *list = json_array();
+
+	if (a->feeds != NULL)
+		feeds_each(a->feeds, api_feed_cb, list);
+	httpd_reply_json(req, 200, "OK", json_pack("{s:o}", "feeds", list));
+}
+
+void
+api_bind_feeds(struct api *a, struct feeds *fs)
+{
+	a->feeds = fs;
 }
 
 /* GET /api/audit: the trail's lines as stored (verified by the caller,
@@ -830,6 +866,15 @@ api_dispatch_cb(struct evhttp_request *req, void *arg)
 
 	if (path == NULL || strncmp(path, "/api/", 5) != 0) {
 		httpd_not_found(req);
+		return;
+	}
+	if (strcmp(path, "/api/feeds") == 0) {
+		if (cmd != EVHTTP_REQ_GET) {
+			api_error(req, 405, "Method Not Allowed", "GET only");
+			return;
+		}
+		if (api_auth(a, req, 0) >= 0)
+			api_feeds(a, req);
 		return;
 	}
 	if (strcmp(path, "/api/audit") == 0) {

@@ -690,6 +690,19 @@ feeds_active(const struct feeds *fs)
 	return fs->active;
 }
 
+/* Call fn for every feed still configured (its id and state, borrowed). */
+void
+feeds_each(const struct feeds *fs,
+           void (*fn)(const char *, const struct feed_state *, void *),
+           void *arg)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		if (!fs->v[i]->removed)
+			fn(fs->v[i]->id, &fs->v[i]->st, arg);
+}
+
 /* Polls completed since start, and how many of them failed. */
 void
 feeds_polls(const struct feeds *fs, int64_t *polled, int64_t *failed)

@@ -268,6 +268,9 @@ size_t feeds_count(const struct feeds *);
 size_t feeds_down(const struct feeds *);
 size_t feeds_active(const struct feeds *);
 void feeds_polls(const struct feeds *, int64_t *, int64_t *);
+void feeds_each(const struct feeds *,
+                void (*)(const char *, const struct feed_state *, void *),
+                void *);
 void feeds_invalidate(struct feeds *, const char *id);
 void feeds_stop(struct feeds *);
 void feeds_free(struct feeds *);

@@ -508,3 +508,53 @@ ctl_audit(int argc, char **argv)
 	ctl_api_close(&a);
 	return rc;
 }
+
+/* feeds: their health, a line each. */
+int
+ctl_feeds(int argc, char **argv)
+{
+	const char *usage = "usage: yuqingctl feeds [options]\n";
+	struct ctl_api a;
+	json_t *doc, *f;
+	size_t i;
+	int rc;
+
+	if ((rc = ctl_api_open(&a, &argc, argv, usage)) >= 0)
+		return rc;
+	if (argc != 1) {
+		fputs(usage, stderr);
+		ctl_api_close(&a);
+		return 2;
+	}
+	rc = ctl_api_call(&a, "GET", "/api/feeds", NULL, &doc);
+	if (rc == 0 && a.json) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (rc == 0) {
+		printf("%-16s %-5s %-11s %-6s %-5s %s\n", "FEED", "STATE",
+		       "LAST OK", "STATUS", "ITEMS", "ERROR");
+		json_array_foreach(json_object_get(doc, "feeds"), i, f)
+		{
+			char ok[32] = "never";
+			int64_t last = json_integer_value(
+			    json_object_get(f, "last_success"));
+
+			if (last > 0)
+				ctl_when(last, ok, sizeof(ok));
+			printf("%-16s %-5s %-11s %-6lld %-5lld %s\n",
+			       json_string_value(json_object_get(f, "id")),
+			       json_is_true(json_object_get(f, "down")) ? "DOWN"
+			                                                : "up",
+			       ok,
+			       (long long)json_integer_value(
+			           json_object_get(f, "last_status")),
+			       (long long)json_integer_value(
+			           json_object_get(f, "items")),
+			       json_string_value(
+			           json_object_get(f, "last_error")));
+		}
+	}
+	json_decref(doc);
+	ctl_api_close(&a);
+	return rc;
+}

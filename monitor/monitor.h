@@ -312,5 +312,6 @@ int ctl_dismiss(int, char **);
 int ctl_reopen(int, char **);
 int ctl_report(int, char **);
 int ctl_audit(int, char **);
+int ctl_feeds(int, char **);
 
 #endif

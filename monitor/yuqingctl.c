@@ -81,6 +81,7 @@ static const struct ctl_cmd ctl_cmds[] = {
     {"reopen", "ID", "reopen a dismissed or closed incident", ctl_reopen},
     {"report", "[--format text|csv|json|html] [--at MS]",
      "the timeliness report of the week (now, or holding MS)", ctl_report},
+    {"feeds", "", "the daemon's feeds and their health", ctl_feeds},
     {"audit", "verify", "check the audit trail's hash chain", ctl_audit},
     {"version", "", "print the version", ctl_version},
     {"help", "", "this list", ctl_help},

@@ -551,6 +551,7 @@ daemon_start(struct daemon *d)
 	d->api = api_new(d->conf, d->incidents, d->store, d->httpd);
 	if (d->api == NULL)
 		fatalx("cannot serve the api");
+	api_bind_feeds(d->api, d->feeds);
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0) {
 		d->watchdog_ev =
 		    event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb, d);

@@ -525,6 +525,11 @@ class ApiTest(LoopbackTest):
         rc, out, err = self.ctl("audit", "verify")
         self.assertEqual(rc, 0, err)
         self.assertIn("4 entries, chain intact", out)
+        rc, out, err = self.ctl("feeds")
+        self.assertEqual(rc, 0, err)
+        self.assertRegex(out, r"local +up ")
+        rc, out, err = self.ctl("feeds", "--json")
+        self.assertEqual(json.loads(out)["feeds"][0]["id"], "local")
         # change one stored line (a note): the chain check names it
         lines = self.audit()
         forged = lines[1].replace('"who":"duty"', '"who":"nobody"')
