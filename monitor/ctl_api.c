@@ -205,6 +205,14 @@ ctl_print_incident(const json_t *inc)
 	}
 }
 
+static void
+ctl_api_close(struct ctl_api *a)
+{
+	explicit_bzero(a->token, sizeof(a->token));
+	config_free(a->conf);
+	a->conf = NULL;
+}
+
 /* The options every API command shares; the rest stays in argv. */
 static int
 ctl_api_open(struct ctl_api *a, int *argc, char **argv, const char *usage)
@@ -256,6 +264,7 @@ ctl_api_open(struct ctl_api *a, int *argc, char **argv, const char *usage)
 			fprintf(stderr, "yuqingctl: cannot read %s\n", tfile);
 			if (f != NULL)
 				fclose(f);
+			ctl_api_close(a);
 			return 2;
 		}
 		fclose(f);
@@ -265,16 +274,10 @@ ctl_api_open(struct ctl_api *a, int *argc, char **argv, const char *usage)
 	} else {
 		fprintf(stderr, "yuqingctl: no token: set YQ_TOKEN or give "
 		                "--token-file\n");
+		ctl_api_close(a);
 		return 2;
 	}
 	return -1;
-}
-
-static void
-ctl_api_close(struct ctl_api *a)
-{
-	explicit_bzero(a->token, sizeof(a->token));
-	config_free(a->conf);
 }
 
 /* A decimal incident id (the API's paths take nothing else). */
