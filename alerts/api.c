@@ -23,6 +23,13 @@
 #include "alerts/alerts.h"
 
 #define API_LIST_MAX 1000 /* incidents in one list answer */
+#define API_CLIENTS  64   /* clients the rate limit tracks */
+
+struct api_client {
+	char addr[64];
+	double tokens;
+	int64_t at; /* real ms of the last refill */
+};
 
 struct api_token {
 	char name[65];
@@ -39,6 +46,7 @@ struct api {
 	size_t ntokens;
 	char prev[AUDIT_HASH_SIZE]; /* the audit trail's last hash */
 	int prev_known;
+	struct api_client clients[API_CLIENTS]; /* least recently seen out */
 };
 
 static const char *const api_ms_state[] = {"pending", "met", "breached",
@@ -851,6 +859,51 @@ api_report(struct api *a, struct evhttp_request *req)
 	                              api_report_close_cb, rp);
 }
 
+/*
+ * Per-client rate limit (a token bucket per peer address: api.burst at
+ * once, api.rate a second after): 1 if the request may go on, else the
+ * 429 is sent.  A client that floods is held off; the others are not.
+ */
+static int
+api_rate(struct api *a, struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	const char *addr = "?";
+	ev_uint16_t port;
+	int64_t now = clock_real_ms();
+	struct api_client *cl = NULL, *oldest = &a->clients[0];
+	size_t i;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, (char **)&addr, &port);
+	for (i = 0; i < API_CLIENTS && cl == NULL; i++) {
+		if (strcmp(a->clients[i].addr, addr) == 0)
+			cl = &a->clients[i];
+		else if (a->clients[i].at < oldest->at)
+			oldest = &a->clients[i];
+	}
+	if (cl == NULL) {
+		cl = oldest;
+		snprintf(cl->addr, sizeof(cl->addr), "%s", addr);
+		cl->tokens = (double)a->conf->api.burst;
+		cl->at = now;
+	}
+	cl->tokens +=
+	    (double)(now - cl->at) * (double)a->conf->api.rate / 1000.0;
+	if (cl->tokens > (double)a->conf->api.burst)
+		cl->tokens = (double)a->conf->api.burst;
+	cl->at = now;
+	if (cl->tokens < 1.0) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		                  "Retry-After", "1");
+		api_error(req, 429, "Too Many Requests",
+		          "too many requests from this address: slow down");
+		return 0;
+	}
+	cl->tokens -= 1.0;
+	return 1;
+}
+
 /* Every path nobody else serves: /api/... or a 404. */
 static void
 api_dispatch_cb(struct evhttp_request *req, void *arg)
@@ -868,6 +921,8 @@ api_dispatch_cb(struct evhttp_request *req, void *arg)
 		httpd_not_found(req);
 		return;
 	}
+	if (!api_rate(a, req))
+		return;
 	if (strcmp(path, "/api/feeds") == 0) {
 		if (cmd != EVHTTP_REQ_GET) {
 			api_error(req, 405, "Method Not Allowed", "GET only");

@@ -1737,6 +1737,8 @@ static const struct cf_schema cf_token_schema = {
 static const struct cf_key cf_api_keys[] = {
     K("tokens", CF_LIST, struct conf_api, tokens, 0, 0, 1000, NULL,
       &cf_token_schema),
+    K("rate", CF_INT, struct conf_api, rate, 0, 1, 10000, NULL, NULL),
+    K("burst", CF_INT, struct conf_api, burst, 0, 1, 100000, NULL, NULL),
     END,
 };
 static const struct cf_schema cf_api_schema = {0, 0, NULL, NULL, cf_api_keys};
@@ -1935,6 +1937,8 @@ cf_defaults(struct config *c)
 	c->escalation.ack_ordinary = 2 * MS_HOUR;
 	c->escalation.repeat = 30 * MS_MINUTE;
 	c->escalation.ack_ttl = 24 * MS_HOUR;
+	c->api.rate = 20;
+	c->api.burst = 100;
 	for (i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
 		ms[i].m->window = ms[i].window;
 		ms[i].m->remind = ms[i].remind;

@@ -290,6 +290,8 @@ struct conf_token {
 
 struct conf_api {
 	CONF_LIST(struct conf_token) tokens;
+	int64_t rate;  /* requests per second per client, after */
+	int64_t burst; /* a burst of this many */
 };
 
 enum { CONF_SMS_POST, CONF_SMS_GET };

@@ -567,6 +567,16 @@ class ApiTest(LoopbackTest):
         self.assertNotIn("<script", html)
         self.assertEqual(self.ctl("report", "--format", "pdf")[0], 1)  # 400
 
+    def test_rate_limit_per_client(self):
+        """A client that floods the API (over api.burst, 100) gets 429
+        with Retry-After; a second later (api.rate, 20/s) it may go on."""
+        self.wait_incidents()
+        codes = [self.get("/api/incidents")[0] for _ in range(150)]
+        self.assertIn(429, codes, codes)
+        self.assertEqual(codes[0], 200)
+        time.sleep(1.2)
+        self.assertEqual(self.get("/api/incidents")[0], 200)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
