@@ -616,6 +616,30 @@ api_act(struct api *a, struct evhttp_request *req, long who, uint64_t id,
 		rc = incidents_dismiss(a->incidents, id, name, note);
 	} else if (strcmp(action, "reopen") == 0) {
 		rc = incidents_reopen(a->incidents, id, name);
+	} else if (strcmp(action, "reclassify") == 0) {
+		const char *cls =
+		    json_string_value(json_object_get(body, "class"));
+
+		note = json_string_value(json_object_get(body, "reason"));
+		if (cls == NULL || note == NULL ||
+		    (strcmp(cls, "major") != 0 &&
+		     strcmp(cls, "ordinary") != 0)) {
+			json_decref(body);
+			json_decref(before);
+			api_error(
+			    req, 400, "Bad Request",
+			    "reclassify needs class (major or ordinary) and "
+			    "a reason");
+			return;
+		}
+		rc = incidents_reclassify(
+		    a->incidents, id,
+		    strcmp(cls, "major") == 0 ? CLASS_MAJOR : CLASS_ORDINARY,
+		    name, note);
+		if (rc == -1 &&
+		    inc->cls == (strcmp(cls, "major") == 0 ? CLASS_MAJOR
+		                                           : CLASS_ORDINARY))
+			snprintf(why, sizeof(why), "already %s", cls);
 	}
 	if (rc != 0) {
 		json_decref(body);
@@ -988,7 +1012,8 @@ api_dispatch_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (strcmp(action, "ack") && strcmp(action, "respond") &&
-	    strcmp(action, "dismiss") && strcmp(action, "reopen")) {
+	    strcmp(action, "dismiss") && strcmp(action, "reopen") &&
+	    strcmp(action, "reclassify")) {
 		httpd_not_found(req);
 		return;
 	}

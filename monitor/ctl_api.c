@@ -388,6 +388,9 @@ ctl_action(int argc, char **argv, const char *action, int min, int max,
 			json_object_set_new(body, "note", json_string(argv[4]));
 	} else if (strcmp(action, "dismiss") == 0) {
 		json_object_set_new(body, "reason", json_string(argv[2]));
+	} else if (strcmp(action, "reclassify") == 0) {
+		json_object_set_new(body, "class", json_string(argv[2]));
+		json_object_set_new(body, "reason", json_string(argv[3]));
 	}
 	text = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
@@ -423,6 +426,15 @@ ctl_dismiss(int argc, char **argv)
 {
 	return ctl_action(argc, argv, "dismiss", 3, 3,
 	                  "usage: yuqingctl dismiss ID REASON [options]\n");
+}
+
+int
+ctl_reclassify(int argc, char **argv)
+{
+	return ctl_action(
+	    argc, argv, "reclassify", 4, 4,
+	    "usage: yuqingctl reclassify ID major|ordinary REASON "
+	    "[options]\n");
 }
 
 int

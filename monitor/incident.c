@@ -671,6 +671,54 @@ incidents_reopen(struct incidents *is, uint64_t id, const char *by)
 	return 0;
 }
 
+/*
+ * Staff reclassify incident id (cls: CLASS_MAJOR or CLASS_ORDINARY) with
+ * a reason.  Up: release and presser are clocked from now (as an upgrade
+ * by a later item).  Down: release and presser stop, and the response
+ * (48 h) runs from the incident's clock start.  0, or -1 if there is no
+ * such open incident or it has that class already.
+ */
+int
+incidents_reclassify(struct incidents *is, uint64_t id, int cls, const char *by,
+                     const char *reason)
+{
+	struct incident *inc = incidents_get(is, id);
+	int64_t now = clock_now_ms();
+	char detail[300];
+
+	if (inc == NULL || inc->state == INC_CLOSED ||
+	    inc->state == INC_DISMISSED || inc->cls == cls ||
+	    (cls != CLASS_MAJOR && cls != CLASS_ORDINARY))
+		return -1;
+	snprintf(detail, sizeof(detail), "%s -> %s by %s: %s",
+	         class_name(inc->cls), class_name(cls), by != NULL ? by : "-",
+	         reason != NULL ? reason : "");
+	inc->cls = cls;
+	inc->updated = now;
+	if (cls == CLASS_MAJOR) {
+		inc_open_milestone(is, inc, MS_RELEASE, now);
+		inc_open_milestone(is, inc, MS_PRESSER, now);
+	} else {
+		deadline_remove(is->dq, id, MS_RELEASE);
+		deadline_remove(is->dq, id, MS_PRESSER);
+		inc->ms[MS_RELEASE].active = 0;
+		inc->ms[MS_PRESSER].active = 0;
+		if (!inc->ms[MS_RESPONSE].active)
+			inc_open_milestone(is, inc, MS_RESPONSE,
+			                   inc->clock_start);
+	}
+	log_notice("incident reclassified: incident=%llu %s",
+	           (unsigned long long)id, detail);
+	inc_save(is, inc, "reclassified", detail);
+	if (cls == CLASS_MAJOR) {
+		inc_schedule(is, inc, MS_RELEASE, now);
+		inc_schedule(is, inc, MS_PRESSER, now);
+	} else {
+		inc_schedule(is, inc, MS_RESPONSE, now);
+	}
+	return 0;
+}
+
 /* Call fn for every incident (order unspecified); inc is borrowed. */
 void
 incidents_each(const struct incidents *is,

@@ -79,6 +79,8 @@ static const struct ctl_cmd ctl_cmds[] = {
      "record the response that meets a milestone", ctl_respond},
     {"dismiss", "ID REASON", "a false positive: stop its clocks", ctl_dismiss},
     {"reopen", "ID", "reopen a dismissed or closed incident", ctl_reopen},
+    {"reclassify", "ID major|ordinary REASON",
+     "change the class (its milestones follow)", ctl_reclassify},
     {"report", "[--format text|csv|json|html] [--at MS]",
      "the timeliness report of the week (now, or holding MS)", ctl_report},
     {"feeds", "", "the daemon's feeds and their health", ctl_feeds},

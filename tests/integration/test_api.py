@@ -577,6 +577,33 @@ class ApiTest(LoopbackTest):
         time.sleep(1.2)
         self.assertEqual(self.get("/api/incidents")[0], 200)
 
+    def test_reclassify(self):
+        """Staff upgrade the ordinary incident to major (release and
+        presser clocked from now) and downgrade the major one to ordinary
+        (its response clocked from its clock start); the same class again
+        is a 409; each change is in the audit trail with its reason."""
+        self.wait_incidents()
+        incs = {i["class"]: i for i in self.listing()}
+        wage, mine = incs["ordinary"], incs["major"]
+        rc, out, err = self.ctl("reclassify", wage["id"], "major", "现场有伤亡")
+        self.assertEqual(rc, 0, err)
+        st, doc, _, _ = self.get("/api/incidents/" + wage["id"])
+        names = {m["name"] for m in doc["incident"]["milestones"]}
+        self.assertTrue({"release", "presser"} <= names, names)
+        self.assertEqual(doc["incident"]["class"], "major")
+        rc, out, err = self.ctl("reclassify", wage["id"], "major", "again")
+        self.assertEqual(rc, 1)
+        self.assertIn("409", err)
+        rc, out, err = self.ctl("reclassify", mine["id"], "ordinary", "已核实为一般事件")
+        self.assertEqual(rc, 0, err)
+        st, doc, _, _ = self.get("/api/incidents/" + mine["id"])
+        names = {m["name"] for m in doc["incident"]["milestones"]}
+        self.assertEqual(names, {"response"}, names)
+        self.assertEqual(self.ctl("reclassify", mine["id"], "huge", "x")[0], 1)  # 400
+        lines = [json.loads(l) for l in self.audit()]
+        self.assertEqual([l["action"] for l in lines], ["reclassify", "reclassify"])
+        self.assertEqual(lines[1]["note"], "已核实为一般事件")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
