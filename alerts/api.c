@@ -616,6 +616,28 @@ api_act(struct api *a, struct evhttp_request *req, long who, uint64_t id,
 		rc = incidents_dismiss(a->incidents, id, name, note);
 	} else if (strcmp(action, "reopen") == 0) {
 		rc = incidents_reopen(a->incidents, id, name);
+	} else if (strcmp(action, "merge") == 0) {
+		const char *into =
+		    json_string_value(json_object_get(body, "into"));
+		char *end = NULL;
+		uint64_t to = into != NULL ? strtoull(into, &end, 10) : 0;
+
+		note = json_string_value(json_object_get(body, "reason"));
+		if (into == NULL || end == NULL || *end != '\0' || to == 0) {
+			json_decref(body);
+			json_decref(before);
+			api_error(
+			    req, 400, "Bad Request",
+			    "merge needs into (the id, a string) and "
+			    "optionally a reason: this incident is merged "
+			    "into that one");
+			return;
+		}
+		rc = incidents_merge(a->incidents, id, to, name, note);
+		if (rc == -1)
+			snprintf(
+			    why, sizeof(why),
+			    "both incidents must exist, differ and be open");
 	} else if (strcmp(action, "reclassify") == 0) {
 		const char *cls =
 		    json_string_value(json_object_get(body, "class"));
@@ -1013,7 +1035,7 @@ api_dispatch_cb(struct evhttp_request *req, void *arg)
 	}
 	if (strcmp(action, "ack") && strcmp(action, "respond") &&
 	    strcmp(action, "dismiss") && strcmp(action, "reopen") &&
-	    strcmp(action, "reclassify")) {
+	    strcmp(action, "reclassify") && strcmp(action, "merge")) {
 		httpd_not_found(req);
 		return;
 	}

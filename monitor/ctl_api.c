@@ -375,7 +375,8 @@ ctl_action(int argc, char **argv, const char *action, int min, int max,
 
 	if ((rc = ctl_api_open(&a, &argc, argv, usage)) >= 0)
 		return rc;
-	if (argc < min || argc > max || !ctl_id(argv[1])) {
+	if (argc < min || argc > max || !ctl_id(argv[1]) ||
+	    (strcmp(action, "merge") == 0 && !ctl_id(argv[2]))) {
 		fputs(usage, stderr);
 		ctl_api_close(&a);
 		return 2;
@@ -388,6 +389,11 @@ ctl_action(int argc, char **argv, const char *action, int min, int max,
 			json_object_set_new(body, "note", json_string(argv[4]));
 	} else if (strcmp(action, "dismiss") == 0) {
 		json_object_set_new(body, "reason", json_string(argv[2]));
+	} else if (strcmp(action, "merge") == 0) {
+		json_object_set_new(body, "into", json_string(argv[2]));
+		if (argc > 3)
+			json_object_set_new(body, "reason",
+			                    json_string(argv[3]));
 	} else if (strcmp(action, "reclassify") == 0) {
 		json_object_set_new(body, "class", json_string(argv[2]));
 		json_object_set_new(body, "reason", json_string(argv[3]));
@@ -426,6 +432,14 @@ ctl_dismiss(int argc, char **argv)
 {
 	return ctl_action(argc, argv, "dismiss", 3, 3,
 	                  "usage: yuqingctl dismiss ID REASON [options]\n");
+}
+
+int
+ctl_merge(int argc, char **argv)
+{
+	return ctl_action(argc, argv, "merge", 3, 4,
+	                  "usage: yuqingctl merge ID INTO-ID [REASON] "
+	                  "[options]\n");
 }
 
 int

@@ -345,6 +345,31 @@ inc_new(struct incidents *is, const struct item_in *it,
 		inc_schedule(is, inc, k, now);
 }
 
+/* Evidence the opinion surfaced earlier (start): the clock moves back,
+ * and with it the pending milestones clocked from it (not those clocked
+ * from an upgrade later than first seen). */
+static void
+inc_clock_earlier(struct incidents *is, struct incident *inc, int64_t start,
+                  int64_t now)
+{
+	int k;
+
+	if (start >= inc->clock_start)
+		return;
+	inc->clock_start = start;
+	for (k = 0; k < MS_COUNT; k++) {
+		struct milestone *ms = &inc->ms[k];
+
+		if (!ms->active || ms->start <= start ||
+		    ms->state != MS_PENDING || ms->start > inc->first_seen)
+			continue;
+		ms->due -= ms->start - start;
+		ms->start = start;
+		deadline_remove(is->dq, inc->id, k);
+		inc_schedule(is, inc, k, now);
+	}
+}
+
 /* A further item about an open incident: figures, grade, class, clock. */
 static void
 inc_update(struct incidents *is, struct incident *inc, const struct item_in *it,
@@ -353,7 +378,6 @@ inc_update(struct incidents *is, struct incident *inc, const struct item_in *it,
 	int64_t now = clock_now_ms(), start;
 	enum grade g;
 	char detail[200];
-	int k;
 
 	inc->nitems++;
 	inc->updated = now;
@@ -378,21 +402,7 @@ inc_update(struct incidents *is, struct incident *inc, const struct item_in *it,
 		inc_schedule(is, inc, MS_PRESSER, now);
 	}
 	start = inc_clock_start(is, it->published, it->first_seen);
-	if (start < inc->clock_start) {
-		inc->clock_start = start;
-		for (k = 0; k < MS_COUNT; k++) {
-			struct milestone *ms = &inc->ms[k];
-
-			if (!ms->active || ms->start <= start ||
-			    ms->state != MS_PENDING ||
-			    ms->start > inc->first_seen)
-				continue;
-			ms->due -= ms->start - start;
-			ms->start = start;
-			deadline_remove(is->dq, inc->id, k);
-			inc_schedule(is, inc, k, now);
-		}
-	}
+	inc_clock_earlier(is, inc, start, now);
 	cluster_index_add(is->ci, inc->id, inc->simhash, inc->key,
 	                  it->first_seen);
 	snprintf(detail, sizeof(detail), "item from %s", it->feed);
@@ -716,6 +726,65 @@ incidents_reclassify(struct incidents *is, uint64_t id, int cls, const char *by,
 	} else {
 		inc_schedule(is, inc, MS_RESPONSE, now);
 	}
+	return 0;
+}
+
+/*
+ * Staff merge incident from into incident into (two reports of one
+ * event the clustering kept apart): into gains from's items count,
+ * figures, grade, departments, earlier clock and, if from was major, the
+ * major milestones (clocked from now); from is closed ("merged").  0, or
+ * -1 if either is missing, not open, or they are the same.
+ */
+int
+incidents_merge(struct incidents *is, uint64_t from, uint64_t into,
+                const char *by, const char *reason)
+{
+	struct incident *a = incidents_get(is, from),
+	                *b = incidents_get(is, into);
+	int64_t now = clock_now_ms();
+	char detail[300], dep[256], *p, *save = NULL;
+
+	if (a == NULL || b == NULL || a == b || a->state == INC_CLOSED ||
+	    a->state == INC_DISMISSED || b->state == INC_CLOSED ||
+	    b->state == INC_DISMISSED)
+		return -1;
+	b->nitems += a->nitems;
+	figures_merge(&b->fig, &a->fig);
+	if (a->grade > b->grade)
+		b->grade = a->grade;
+	snprintf(dep, sizeof(dep), "%s", a->departments);
+	for (p = strtok_r(dep, ",", &save); p != NULL;
+	     p = strtok_r(NULL, ",", &save)) {
+		size_t used = strlen(b->departments);
+		char probe[260], want[260];
+
+		snprintf(probe, sizeof(probe), ",%s,", b->departments);
+		snprintf(want, sizeof(want), ",%s,", p);
+		if (strstr(probe, want) == NULL &&
+		    used + strlen(p) + 2 < sizeof(b->departments))
+			snprintf(b->departments + used,
+			         sizeof(b->departments) - used, "%s%s",
+			         used ? "," : "", p);
+	}
+	b->updated = now;
+	inc_clock_earlier(is, b, a->clock_start, now);
+	if (a->cls == CLASS_MAJOR && b->cls != CLASS_MAJOR)
+		incidents_reclassify(is, into, CLASS_MAJOR, by,
+		                     "merged with a major incident");
+	a->state = INC_CLOSED;
+	a->updated = now;
+	deadline_remove(is->dq, from, -1);
+	snprintf(detail, sizeof(detail), "into %llu by %s: %s",
+	         (unsigned long long)into, by != NULL ? by : "-",
+	         reason != NULL ? reason : "");
+	inc_save(is, a, "merged", detail);
+	snprintf(detail, sizeof(detail), "from %llu by %s: %s",
+	         (unsigned long long)from, by != NULL ? by : "-",
+	         reason != NULL ? reason : "");
+	inc_save(is, b, "merged", detail);
+	log_notice("incidents merged: from=%llu into=%llu",
+	           (unsigned long long)from, (unsigned long long)into);
 	return 0;
 }
 

@@ -247,6 +247,8 @@ int incidents_dismiss(struct incidents *, uint64_t, const char *, const char *);
 int incidents_reopen(struct incidents *, uint64_t, const char *);
 int incidents_reclassify(struct incidents *, uint64_t, int, const char *,
                          const char *);
+int incidents_merge(struct incidents *, uint64_t, uint64_t, const char *,
+                    const char *);
 void incidents_each(const struct incidents *,
                     void (*)(const struct incident *, void *), void *);
 struct incident *incidents_get(struct incidents *, uint64_t);
@@ -313,6 +315,7 @@ int ctl_respond(int, char **);
 int ctl_dismiss(int, char **);
 int ctl_reopen(int, char **);
 int ctl_reclassify(int, char **);
+int ctl_merge(int, char **);
 int ctl_report(int, char **);
 int ctl_audit(int, char **);
 int ctl_feeds(int, char **);

@@ -79,6 +79,8 @@ static const struct ctl_cmd ctl_cmds[] = {
      "record the response that meets a milestone", ctl_respond},
     {"dismiss", "ID REASON", "a false positive: stop its clocks", ctl_dismiss},
     {"reopen", "ID", "reopen a dismissed or closed incident", ctl_reopen},
+    {"merge", "ID INTO-ID [REASON]",
+     "merge an incident into another (it closes)", ctl_merge},
     {"reclassify", "ID major|ordinary REASON",
      "change the class (its milestones follow)", ctl_reclassify},
     {"report", "[--format text|csv|json|html] [--at MS]",

@@ -604,6 +604,27 @@ class ApiTest(LoopbackTest):
         self.assertEqual([l["action"] for l in lines], ["reclassify", "reclassify"])
         self.assertEqual(lines[1]["note"], "已核实为一般事件")
 
+    def test_merge(self):
+        """Merging the ordinary incident into the major one: it closes,
+        the major one gains its items and departments; merging again, or
+        into itself, is a 409."""
+        self.wait_incidents()
+        incs = {i["class"]: i for i in self.listing()}
+        wage, mine = incs["ordinary"], incs["major"]
+        rc, out, err = self.ctl("merge", wage["id"], mine["id"], "同一事件")
+        self.assertEqual(rc, 0, err)
+        st, doc, _, _ = self.get("/api/incidents/" + wage["id"])
+        self.assertEqual(doc["incident"]["state"], "closed")
+        st, doc, _, _ = self.get("/api/incidents/" + mine["id"])
+        self.assertIn("区人社局", doc["incident"]["departments"])
+        self.assertTrue(any(h["event"] == "merged" for h in doc["history"]), doc["history"])
+        self.assertEqual(self.ctl("merge", wage["id"], mine["id"])[0], 1)   # closed: 409
+        self.assertEqual(self.ctl("merge", mine["id"], mine["id"])[0], 1)   # itself: 409
+        self.assertEqual(self.ctl("merge", mine["id"], "x")[0], 2)          # not an id
+        lines = [json.loads(l) for l in self.audit()]
+        self.assertEqual([l["action"] for l in lines], ["merge"])
+        self.assertEqual([i["id"] for i in self.listing()], [mine["id"]])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
