@@ -102,6 +102,7 @@ void incidentstore_free(struct incidentstore *);
 #define MAIL_OUT_MAX     (4 * 1024 * 1024) /* the composed message */
 #define MAIL_MSGID_MAX   320               /* "<...>" and its NUL */
 #define MAIL_ERR_MAX     128               /* a reason always fits this */
+#define MAIL_ATT_MAX     4                 /* attachments in one message */
 
 /* One mailbox.  name may be NULL or "" (the bare address is written). */
 struct mail_addr {
@@ -117,6 +118,15 @@ struct mail_addr {
  * same key always gives the same Message-ID and MIME boundary, so a
  * retried send is recognisably the same message.
  */
+/* An attachment: name [A-Za-z0-9._-]{1,64}, type [a-z0-9/.+-]{1,64}
+ * (e.g. "text/csv"), data of len bytes (at most MAIL_BODY_MAX). */
+struct mail_attachment {
+	const char *name;
+	const char *type;
+	const char *data;
+	size_t len;
+};
+
 struct mail_msg {
 	struct mail_addr from;
 	const struct mail_addr *to; /* nto of them, 1..MAIL_TO_MAX */
@@ -130,6 +140,10 @@ struct mail_msg {
 	int utc_offset_min; /* Date: zone, e.g. +480 for Asia/Shanghai */
 	const char *key;    /* idempotency key, 1..MAIL_KEY_MAX bytes */
 	const char *msgid_domain;
+	/* none (NULL, 0): multipart/alternative; else multipart/mixed with
+	 * the alternative first, then these */
+	const struct mail_attachment *att;
+	size_t natt;
 };
 
 /*

@@ -242,6 +242,42 @@ mail_check_addrs(const struct mail_msg *m, char *err, size_t errlen)
 }
 
 /* Check everything in m before writing a byte. */
+/* Is s 1..64 bytes of the characters in ok? */
+static int
+mail_token_ok(const char *s, const char *ok)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	return n > 0 && n <= 64 && strspn(s, ok) == n;
+}
+
+static int
+mail_check_att(const struct mail_msg *m, char *err, size_t errlen)
+{
+	static const char name_ok[] = "abcdefghijklmnopqrstuvwxyz"
+	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+	static const char type_ok[] =
+	    "abcdefghijklmnopqrstuvwxyz0123456789/.+-";
+	size_t i;
+
+	if (m->natt > MAIL_ATT_MAX || (m->natt > 0 && m->att == NULL)) {
+		mail_err(err, errlen, "too many attachments");
+		return -1;
+	}
+	for (i = 0; i < m->natt; i++) {
+		const struct mail_attachment *a = &m->att[i];
+
+		if (!mail_token_ok(a->name, name_ok) ||
+		    !mail_token_ok(a->type, type_ok) ||
+		    (a->data == NULL && a->len > 0) || a->len > MAIL_BODY_MAX) {
+			mail_err(err, errlen,
+			         "attachment %zu: bad name, type or size", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 mail_check(const struct mail_msg *m, char *err, size_t errlen)
 {
@@ -266,7 +302,7 @@ mail_check(const struct mail_msg *m, char *err, size_t errlen)
 		mail_err(err, errlen, "utc offset is out of range");
 		return -1;
 	}
-	return 0;
+	return mail_check_att(m, err, errlen);
 }
 
 /* The domain after the '@' of a checked address. */
@@ -580,7 +616,7 @@ mail_hdr_simple(struct text_buf *b, const char *name, const char *value)
 /* The header section, blank line included. */
 static void
 mail_headers(struct text_buf *b, const struct mail_msg *m, const char *id,
-             const char *boundary)
+             const char *type, const char *boundary)
 {
 	struct mail_hdr h;
 	char date[MAIL_DATE_LEN];
@@ -599,25 +635,53 @@ mail_headers(struct text_buf *b, const struct mail_msg *m, const char *id,
 	mail_hdr_simple(b, "Message-ID: ", id);
 	mail_hdr_simple(b, "Auto-Submitted: ", "auto-generated");
 	mail_hdr_simple(b, "MIME-Version: ", "1.0");
-	mail_buf_str(b, "Content-Type: multipart/alternative; boundary=\"");
+	mail_buf_str(b, "Content-Type: ");
+	mail_buf_str(b, type);
+	mail_buf_str(b, "; boundary=\"");
 	mail_buf_str(b, boundary);
 	mail_buf_str(b, "\"\r\n\r\n");
 }
+
+static void mail_b64_lines(struct text_buf *, const char *, size_t);
 
 /* One body part, base64 in 76-column lines; its delimiter comes next. */
 static void
 mail_part(struct text_buf *b, const char *boundary, const char *type,
           const char *s, size_t n)
 {
-	char line[80];
-	size_t i, len;
-
 	mail_buf_str(b, "--");
 	mail_buf_str(b, boundary);
 	mail_buf_str(b, "\r\nContent-Type: ");
 	mail_buf_str(b, type);
 	mail_buf_str(b, "; charset=UTF-8\r\n"
 	                "Content-Transfer-Encoding: base64\r\n\r\n");
+	mail_b64_lines(b, s, n);
+}
+
+/* An attachment part (name and type checked: no quoting needed). */
+static void
+mail_attachment_part(struct text_buf *b, const char *boundary,
+                     const struct mail_attachment *a)
+{
+	mail_buf_str(b, "--");
+	mail_buf_str(b, boundary);
+	mail_buf_str(b, "\r\nContent-Type: ");
+	mail_buf_str(b, a->type);
+	mail_buf_str(b, "; name=\"");
+	mail_buf_str(b, a->name);
+	mail_buf_str(b, "\"\r\nContent-Disposition: attachment; filename=\"");
+	mail_buf_str(b, a->name);
+	mail_buf_str(b, "\"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+	mail_b64_lines(b, a->data, a->len);
+}
+
+/* s in base64, 76-column CRLF lines. */
+static void
+mail_b64_lines(struct text_buf *b, const char *s, size_t n)
+{
+	char line[80];
+	size_t i, len;
+
 	for (i = 0; i < n; i += MAIL_B64_RAW) {
 		len =
 		    mail_b64(s + i, n - i < MAIL_B64_RAW ? n - i : MAIL_B64_RAW,
@@ -635,8 +699,9 @@ mail_compose(const struct mail_msg *m, char **out, size_t *outlen, char *err,
              size_t errlen)
 {
 	struct text_buf b;
-	char id[MAIL_MSGID_MAX], boundary[32];
+	char id[MAIL_MSGID_MAX], boundary[32], mixed[40];
 	const char *domain;
+	size_t i;
 
 	*out = NULL;
 	*outlen = 0;
@@ -652,13 +717,31 @@ mail_compose(const struct mail_msg *m, char **out, size_t *outlen, char *err,
 		return -1;
 	}
 	mail_boundary(m->key, boundary);
+	snprintf(mixed, sizeof(mixed), "%s.m", boundary);
 	text_buf_init(&b, MAIL_OUT_MAX);
-	mail_headers(&b, m, id, boundary);
+	if (m->natt > 0) {
+		mail_headers(&b, m, id, "multipart/mixed", mixed);
+		mail_buf_str(&b, "--");
+		mail_buf_str(&b, mixed);
+		mail_buf_str(&b, "\r\nContent-Type: multipart/alternative; "
+		                 "boundary=\"");
+		mail_buf_str(&b, boundary);
+		mail_buf_str(&b, "\"\r\n\r\n");
+	} else {
+		mail_headers(&b, m, id, "multipart/alternative", boundary);
+	}
 	mail_part(&b, boundary, "text/plain", m->text, m->textlen);
 	mail_part(&b, boundary, "text/html", m->html, m->htmllen);
 	mail_buf_str(&b, "--");
 	mail_buf_str(&b, boundary);
 	mail_buf_str(&b, "--\r\n");
+	for (i = 0; i < m->natt; i++)
+		mail_attachment_part(&b, mixed, &m->att[i]);
+	if (m->natt > 0) {
+		mail_buf_str(&b, "--");
+		mail_buf_str(&b, mixed);
+		mail_buf_str(&b, "--\r\n");
+	}
 	if (b.truncated) {
 		if (b.nomem)
 			mail_err(err, errlen, "out of memory");

@@ -1034,6 +1034,66 @@ test_reject_args(void **state)
 	assert_int_equal(mail_message_id(m.key, NULL, err, sizeof(err)), -1);
 }
 
+/* An attachment: multipart/mixed around the alternative, the CSV part
+ * decodes back byte for byte; bad names and too many are refused. */
+static void
+test_attachments(void **state)
+{
+	static const char csv[] =
+	    "milestone,rate\r\nrelease,50.0\r\n\"a,b\",1\r\n";
+	struct mail_attachment att = {"report-2026-W48.csv", "text/csv", csv,
+	                              sizeof(csv) - 1};
+	struct mail_msg m = base_msg();
+	char *msg, *ct, delim[80], out[256], err[MAIL_ERR_MAX];
+	const char *p, *body, *end, *eol;
+	size_t len, on = 0;
+
+	(void)state;
+	m.att = &att;
+	m.natt = 1;
+	msg = compose(&m, &len);
+	ct = header(msg, "Content-Type");
+	assert_non_null(ct);
+	assert_int_equal(strncmp(ct, " multipart/mixed; boundary=\"=_", 30), 0);
+	snprintf(delim, sizeof(delim), "--%s", strchr(ct, '"') + 1);
+	delim[strlen(delim) - 1] = '\0';
+	/* the alternative comes first, inside */
+	p = strstr(msg, delim);
+	assert_non_null(p);
+	assert_non_null(strstr(p, "Content-Type: multipart/alternative; "
+	                          "boundary=\"=_"));
+	p = strstr(msg, "Content-Disposition: attachment; "
+	                "filename=\"report-2026-W48.csv\"\r\n");
+	assert_non_null(p);
+	assert_non_null(strstr(msg, "Content-Type: text/csv; "
+	                            "name=\"report-2026-W48.csv\""));
+	body = strstr(p, "\r\n\r\n") + 4;
+	end = strstr(body, delim);
+	assert_non_null(end);
+	for (p = body; p < end - 2; p = eol + 2) {
+		eol = strstr(p, "\r\n");
+		assert_int_equal(b64_decode(p, (size_t)(eol - p), out, &on), 0);
+	}
+	assert_int_equal(on, sizeof(csv) - 1);
+	assert_memory_equal(out, csv, on);
+	snprintf(out, sizeof(out), "%s--\r\n", delim);
+	assert_string_equal(msg + len - strlen(out), out);
+	check_lines(msg, len, 78);
+	free(ct);
+	free(msg);
+
+	att.name = "../etc/passwd";
+	assert_int_equal(mail_compose(&m, &msg, &len, err, sizeof(err)), -1);
+	att.name = "a b.csv";
+	assert_int_equal(mail_compose(&m, &msg, &len, err, sizeof(err)), -1);
+	att.name = "ok.csv";
+	att.type = "text/csv\r\nX: y";
+	assert_int_equal(mail_compose(&m, &msg, &len, err, sizeof(err)), -1);
+	att.type = "text/csv";
+	m.natt = MAIL_ATT_MAX + 1;
+	assert_int_equal(mail_compose(&m, &msg, &len, err, sizeof(err)), -1);
+}
+
 int
 main(void)
 {
@@ -1050,6 +1110,7 @@ main(void)
 	    cmocka_unit_test(test_bodies),
 	    cmocka_unit_test(test_bodies_max),
 	    cmocka_unit_test(test_headers),
+	    cmocka_unit_test(test_attachments),
 	    cmocka_unit_test_setup(test_rejects, setup_rejects),
 	    cmocka_unit_test(test_reject_args),
 	};
