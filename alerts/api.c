@@ -328,6 +328,18 @@ api_items_cb(redisReply *r, void *arg)
 }
 
 static void
+api_alerts_cb(redisReply *r, void *arg)
+{
+	api_show_list_cb(r, arg, "alerts");
+}
+
+static void
+api_deliveries_cb(redisReply *r, void *arg)
+{
+	api_show_list_cb(r, arg, "deliveries");
+}
+
+static void
 api_show(struct api *a, struct evhttp_request *req, const struct incident *inc)
 {
 	struct api_show *s = calloc(1, sizeof(*s));
@@ -339,7 +351,7 @@ api_show(struct api *a, struct evhttp_request *req, const struct incident *inc)
 	}
 	s->req = req;
 	s->doc = json_pack("{s:o}", "incident", api_incident_json(inc));
-	s->waiting = 2;
+	s->waiting = 4;
 	if (!store_accepting(a->store) ||
 	    store_command(a->store, api_history_cb, s,
 	                  "LRANGE %s:incident:%" PRIu64 ":history -200 -1", p,
@@ -347,6 +359,8 @@ api_show(struct api *a, struct evhttp_request *req, const struct incident *inc)
 		/* Redis away: what memory knows */
 		json_object_set_new(s->doc, "history", json_array());
 		json_object_set_new(s->doc, "items", json_array());
+		json_object_set_new(s->doc, "alerts", json_array());
+		json_object_set_new(s->doc, "deliveries", json_array());
 		httpd_reply_json(req, 200, "OK", s->doc);
 		free(s);
 		return;
@@ -357,6 +371,14 @@ api_show(struct api *a, struct evhttp_request *req, const struct incident *inc)
 	                  "LRANGE %s:incident:%" PRIu64 ":items -200 -1", p,
 	                  inc->id) == -1)
 		api_items_cb(NULL, s);
+	if (store_command(a->store, api_alerts_cb, s,
+	                  "LRANGE %s:incident:%" PRIu64 ":alerts -200 -1", p,
+	                  inc->id) == -1)
+		api_alerts_cb(NULL, s);
+	if (store_command(a->store, api_deliveries_cb, s,
+	                  "LRANGE %s:incident:%" PRIu64 ":deliveries -500 -1",
+	                  p, inc->id) == -1)
+		api_deliveries_cb(NULL, s);
 }
 
 /* GET /api/feeds: every feed's health. */

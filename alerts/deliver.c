@@ -226,6 +226,25 @@ dl_record_redis(struct deliver *d, const char *key, const char *channel,
 		store_command_final(d->store, NULL, NULL,
 		                    "SREM %s:deliveries:pending %s",
 		                    store_prefix(d->store), key);
+	/* an alert's delivery: also on its incident, for the API's show */
+	if (key[0] >= '1' && key[0] <= '9' && strchr(key, ':') != NULL) {
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:s}", "key", key,
+		              "channel", channel, "recipient", recipient,
+		              "attempt", attempt, "state", state, "status",
+		              (json_int_t)status, "at", now);
+		char *line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+		char id[24];
+
+		snprintf(id, sizeof(id), "%.*s", (int)strcspn(key, ":"), key);
+		if (line != NULL) /* (hiredis's format takes no %.*s) */
+			store_command_final(
+			    d->store, NULL, NULL,
+			    "RPUSH %s:incident:%s:deliveries %s",
+			    store_prefix(d->store), id, line);
+		free(line);
+		json_decref(o);
+	}
 }
 
 static void

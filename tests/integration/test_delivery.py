@@ -529,6 +529,33 @@ class DeliveryTest(LoopbackTest):
         self.assertGreaterEqual(values["yq_deadline_stages_total"], 1)
         self.assertEqual(values["yq_spool_bytes"], 0)
 
+    def test_show_has_alerts_and_deliveries(self):
+        """The API's view of one incident carries its alerts and every
+        delivery attempt of them."""
+        tok = "duty-token-0123456789abcdef0123"
+        d = self.start(T0, more='api = { tokens = ( { name = "duty"; role = "read"; '
+                                'token = "%s"; } ); };\n' % tok)
+        try:
+            self.run_until(d, ms(T0.replace(hour=10, minute=50)))
+            wait_for(lambda: self.http.requests_for("/sms"), 5, "an SMS")
+            time.sleep(0.3)
+            req = urllib.request.Request(d.url("/api/incidents"))
+            req.add_header("Authorization", "Bearer " + tok)
+            with urllib.request.urlopen(req, timeout=5) as r:
+                iid = [i for i in json.loads(r.read())["incidents"]
+                       if i["class"] == "major"][0]["id"]
+            req = urllib.request.Request(d.url("/api/incidents/" + iid))
+            req.add_header("Authorization", "Bearer " + tok)
+            with urllib.request.urlopen(req, timeout=5) as r:
+                doc = json.loads(r.read())
+        finally:
+            d.stop()
+        self.assertIn("warn-2h", [a["stage"] for a in doc["alerts"]])
+        sent = {(x["recipient"], x["channel"]) for x in doc["deliveries"]
+                if x["state"] == "sent" and ":warn-2h:" in x["key"]}
+        self.assertIn(("duty", "sms"), sent)
+        self.assertIn(("group", "wecom"), sent)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
