@@ -57,25 +57,6 @@ ack_link(const struct config *c, uint64_t incident, int milestone,
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
-/* Append s to b with &<>"' escaped. */
-static void
-ack_html(struct text_buf *b, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		const char *e = *s == '&'    ? "&amp;"
-		                : *s == '<'  ? "&lt;"
-		                : *s == '>'  ? "&gt;"
-		                : *s == '"'  ? "&quot;"
-		                : *s == '\'' ? "&#39;"
-		                             : NULL;
-
-		if (e != NULL)
-			text_buf_add(b, e, strlen(e));
-		else
-			text_buf_add(b, s, 1);
-	}
-}
-
 static void
 ack_page(struct evhttp_request *req, int code, const char *reason,
          const char *heading, const struct incident *inc, const char *form)
@@ -91,11 +72,11 @@ ack_page(struct evhttp_request *req, int code, const char *reason,
 	    strlen("<!doctype html><meta charset=utf-8>"
 	           "<meta name=viewport content=\"width=device-width\">"
 	           "<title>舆情确认</title><h1>"));
-	ack_html(&b, heading);
+	text_buf_html(&b, heading, strlen(heading));
 	text_buf_add(&b, "</h1>", 5);
 	if (inc != NULL) {
 		text_buf_add(&b, "<p>", 3);
-		ack_html(&b, inc->title);
+		text_buf_html(&b, inc->title, strlen(inc->title));
 		text_buf_add(&b, "</p>", 4);
 	}
 	if (form != NULL)

@@ -49,11 +49,6 @@ struct api {
 	struct api_client clients[API_CLIENTS]; /* least recently seen out */
 };
 
-static const char *const api_ms_state[] = {"pending", "met", "breached",
-                                           "met_late"};
-static const char *const api_state[] = {"open", "acknowledged", "closed",
-                                        "dismissed"};
-
 /* The incident as the API shows it (a new reference). */
 static json_t *
 api_incident_json(const struct incident *inc)
@@ -79,7 +74,7 @@ api_incident_json(const struct incident *inc)
 		    json_pack("{s:s, s:I, s:I, s:s, s:o}", "name",
 		              milestone_name(k), "start", (json_int_t)m->start,
 		              "due", (json_int_t)m->due, "state",
-		              api_ms_state[m->state], "met_at",
+		              milestone_state_name(m->state), "met_at",
 		              met ? json_integer(m->met_at) : json_null()));
 		if (!met && (next < 0 || m->due < next))
 			next = m->due;
@@ -87,8 +82,8 @@ api_incident_json(const struct incident *inc)
 	o = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:s, s:o, s:o}", "id", id,
 	    "title", inc->title, "class", class_name(inc->cls), "grade",
-	    grade_name(inc->grade), "state", api_state[inc->state], "category",
-	    inc->category, "departments", deps, "first_seen",
+	    grade_name(inc->grade), "state", incident_state_name(inc->state),
+	    "category", inc->category, "departments", deps, "first_seen",
 	    (json_int_t)inc->first_seen, "link", inc->link, "milestones", ms,
 	    "next_due", next >= 0 ? json_integer(next) : json_null());
 	return o;
@@ -224,7 +219,7 @@ api_list(struct api *a, struct evhttp_request *req)
 		return;
 	}
 	if ((v = evhttp_find_header(&q, "state")) != NULL &&
-	    (f.state = api_index(api_state, 4, v)) < 0)
+	    (f.state = state_index(0, v)) < 0)
 		goto bad;
 	if ((v = evhttp_find_header(&q, "class")) != NULL) {
 		f.cls = strcmp(v, "major") == 0      ? CLASS_MAJOR
@@ -590,7 +585,7 @@ api_act(struct api *a, struct evhttp_request *req, long who, uint64_t id,
 		return;
 	before = api_incident_json(inc);
 	snprintf(why, sizeof(why), "not possible in state %s",
-	         api_state[inc->state]);
+	         incident_state_name(inc->state));
 	if (strcmp(action, "ack") == 0) {
 		rc = inc->state == INC_OPEN
 		         ? incidents_ack(a->incidents, id, name)
@@ -699,16 +694,6 @@ api_act(struct api *a, struct evhttp_request *req, long who, uint64_t id,
 	json_decref(before);
 	json_decref(body);
 	httpd_reply_json(req, 200, "OK", json_pack("{s:o}", "incident", after));
-}
-
-/* The local zone's offset at ms, in minutes east of UTC. */
-static int
-api_utc_offset(int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	return localtime_r(&t, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
 }
 
 /* GET /api/report: the week's report (memory + the delivery stream). */
@@ -834,7 +819,7 @@ api_report_cb(redisReply *r, void *arg)
 	in.period = rp->period;
 	in.previous = rp->prev;
 	in.now = rp->now;
-	in.utc_offset_min = api_utc_offset(rp->now);
+	in.utc_offset_min = clock_utc_offset(rp->now);
 	in.incidents = incs.v;
 	in.nincidents = incs.n;
 	in.deliveries = dv;
@@ -914,7 +899,7 @@ api_report(struct api *a, struct evhttp_request *req)
 	rp->req = req;
 	rp->now = clock_now_ms();
 	rp->format = format;
-	report_iso_week(at, api_utc_offset(at), &rp->period);
+	report_iso_week(at, clock_utc_offset(at), &rp->period);
 	report_previous(&rp->period, &rp->prev);
 	if (!store_accepting(a->store) ||
 	    store_command(a->store, api_report_cb, rp,

@@ -140,17 +140,6 @@ static void dl_record_redis(struct deliver *, const char *, const char *,
                             const char *, int, const char *, long, const char *,
                             const char *);
 
-static int
-dl_utc_offset(int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return 0;
-	return (int)(tm.tm_gmtoff / 60);
-}
-
 static void
 dl_job_free(struct dl_job *j)
 {
@@ -786,28 +775,8 @@ dl_smtp_cb(const struct fetch_result *res, void *arg)
 	        res->status, answer);
 }
 
-/* Append s to b, HTML-escaped. */
-static void
-dl_html_escape(struct text_buf *b, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		const char *e = s[i] == '&'   ? "&amp;"
-		                : s[i] == '<' ? "&lt;"
-		                : s[i] == '>' ? "&gt;"
-		                : s[i] == '"' ? "&quot;"
-		                              : NULL;
-
-		if (e != NULL)
-			text_buf_add(b, e, strlen(e));
-		else
-			text_buf_add(b, s + i, 1);
-	}
-}
-
 /* The mail's HTML part: the subject as a heading, the text's lines, each
- * http(s) link clickable; everything from feeds escaped. */
+ * http(s) link clickable; everything from feeds escaped (& < > " '). */
 static void
 dl_html(const struct dl_job *j, struct text_buf *b)
 {
@@ -818,7 +787,7 @@ dl_html(const struct dl_job *j, struct text_buf *b)
 
 	text_buf_init(b, DL_TEXT_MAX * 4);
 	text_buf_add(b, head, sizeof(head) - 1);
-	dl_html_escape(b, j->subject, strlen(j->subject));
+	text_buf_html(b, j->subject, strlen(j->subject));
 	text_buf_add(b, "</h3>\n<p>", 9);
 	while (*p != '\0') {
 		size_t n;
@@ -831,15 +800,15 @@ dl_html(const struct dl_job *j, struct text_buf *b)
 		     strncmp(url, "https://", 8) == 0)) {
 			size_t u = strcspn(url, " \n");
 
-			dl_html_escape(b, p, (size_t)(url - p));
+			text_buf_html(b, p, (size_t)(url - p));
 			text_buf_add(b, "<a href=\"", 9);
-			dl_html_escape(b, url, u);
+			text_buf_html(b, url, u);
 			text_buf_add(b, "\">", 2);
-			dl_html_escape(b, url, u);
+			text_buf_html(b, url, u);
 			text_buf_add(b, "</a>", 4);
-			dl_html_escape(b, url + u, n - (size_t)(url - p) - u);
+			text_buf_html(b, url + u, n - (size_t)(url - p) - u);
 		} else {
-			dl_html_escape(b, p, n);
+			text_buf_html(b, p, n);
 		}
 		text_buf_add(b, "<br>\n", 5);
 		p += n + (nl != NULL);
@@ -895,7 +864,7 @@ dl_smtp_send(struct dl_job *j)
 	m.html = html.s != NULL ? html.s : "";
 	m.htmllen = html.len;
 	m.time_ms = now;
-	m.utc_offset_min = dl_utc_offset(now);
+	m.utc_offset_min = clock_utc_offset(now);
 	m.key = j->key;
 	rc = mail_compose(&m, &msg, &len, err, sizeof(err));
 	text_buf_free(&html);
@@ -1626,7 +1595,7 @@ dl_vars(const struct incident *inc, int k, const char *stage, int64_t due_at,
 	v->stage = stage;
 	v->due = inc->ms[k].due;
 	v->now = now;
-	v->utc_offset_min = dl_utc_offset(now);
+	v->utc_offset_min = clock_utc_offset(now);
 	v->departments = inc->departments;
 	v->link = inc->link;
 	v->ack_link = "";
@@ -1997,7 +1966,7 @@ deliver_source_down(struct deliver *d, const char *feed, const char *error,
 	v.error = error;
 	v.since = since;
 	v.now = clock_now_ms();
-	v.utc_offset_min = dl_utc_offset(v.now);
+	v.utc_offset_min = clock_utc_offset(v.now);
 	for (i = 0; i < p.n; i++)
 		for (ch = 0; ch < DL_N; ch++) {
 			struct dl_job *j;

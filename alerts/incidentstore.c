@@ -90,20 +90,13 @@ struct incidentstore {
 
 static int64_t istore_num(const char *);
 
-static const char *const istore_ms_state[] = {"pending", "met", "breached",
-                                              "met_late"};
-static const char *const istore_state[] = {"open", "acknowledged", "closed",
-                                           "dismissed"};
-
+/* A stored state's number; an unknown name reads as the first state. */
 static int
-istore_index(const char *const *names, size_t n, const char *s)
+istore_state_index(int ms, const char *s)
 {
-	size_t i;
+	int i = state_index(ms, s);
 
-	for (i = 0; i < n; i++)
-		if (strcmp(names[i], s) == 0)
-			return (int)i;
-	return 0;
+	return i < 0 ? 0 : i;
 }
 
 /* Send a and empty it (its strings are copies). */
@@ -209,7 +202,7 @@ istore_put(struct store_args *a, const struct istore_field *f, const void *base)
 		store_args_add(a, p, f->size);
 		break;
 	case ISTORE_STATE:
-		store_args_add(a, istore_state[*(const int *)p],
+		store_args_add(a, incident_state_name(*(const int *)p),
 		               ISTORE_ARG_MAX);
 		break;
 	case ISTORE_CLASS:
@@ -220,7 +213,7 @@ istore_put(struct store_args *a, const struct istore_field *f, const void *base)
 		               ISTORE_ARG_MAX);
 		break;
 	case ISTORE_MS_STATE:
-		store_args_add(a, istore_ms_state[*(const int *)p],
+		store_args_add(a, milestone_state_name(*(const int *)p),
 		               ISTORE_ARG_MAX);
 		break;
 	}
@@ -250,7 +243,7 @@ istore_get(const struct istore_field *f, void *base, const char *v)
 		snprintf(p, f->size, "%s", v);
 		break;
 	case ISTORE_STATE:
-		*(int *)p = istore_index(istore_state, 4, v);
+		*(int *)p = istore_state_index(0, v);
 		break;
 	case ISTORE_CLASS:
 		*(int *)p =
@@ -262,7 +255,7 @@ istore_get(const struct istore_field *f, void *base, const char *v)
 				*(enum grade *)p = k;
 		break;
 	case ISTORE_MS_STATE:
-		*(int *)p = istore_index(istore_ms_state, 4, v);
+		*(int *)p = istore_state_index(1, v);
 		break;
 	}
 }
@@ -526,7 +519,7 @@ istore_alert_cb(const struct incident *inc, int k, int stage,
 	store_args_addf(&b->a, "%llu", (long long)inc->id);
 	store_args_add(&b->a, milestone_name(k), ISTORE_ARG_MAX);
 	store_args_addf(&b->a, "%lld", (long long)inc->ms[k].next_stage);
-	store_args_add(&b->a, istore_ms_state[inc->ms[k].state],
+	store_args_add(&b->a, milestone_state_name(inc->ms[k].state),
 	               ISTORE_ARG_MAX);
 	store_args_addf(&b->a, "%lld", (long long)now);
 	store_args_add(&b->a, stage_name, ISTORE_ARG_MAX);

@@ -230,6 +230,16 @@ clock_format(int64_t ms, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
 }
 
+/* The configured zone's offset at ms (epoch), in minutes east of UTC. */
+int
+clock_utc_offset(int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	return localtime_r(&t, &tm) != NULL ? (int)(tm.tm_gmtoff / 60) : 0;
+}
+
 /* Real monotonic ms: for network timeouts, which must not run faster under
  * --time-scale (a 5 s connect timeout is 5 real seconds). */
 int64_t

@@ -40,6 +40,7 @@ int64_t clock_now_ms(void);
 int64_t clock_mono_ms(void);
 void clock_timeval(int64_t, struct timeval *);
 void clock_set_zone(const char *);
+int clock_utc_offset(int64_t);
 int clock_parse_iso8601(const char *, int64_t *);
 size_t clock_format(int64_t, char *, size_t);
 int64_t clock_real_ms(void);

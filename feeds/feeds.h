@@ -64,6 +64,7 @@ struct text_buf {
 	int nomem;
 };
 void text_buf_init(struct text_buf *, size_t max);
+void text_buf_html(struct text_buf *, const char *, size_t);
 void text_buf_add(struct text_buf *, const char *, size_t);
 char *text_buf_take(struct text_buf *);
 void text_buf_free(struct text_buf *);

@@ -88,6 +88,29 @@ text_utf8_next(const char *str, size_t n, size_t *i)
 	return (long)cp;
 }
 
+/* Append s (n bytes) with & < > " ' written as HTML entities. */
+void
+text_buf_html(struct text_buf *b, const char *s, size_t n)
+{
+	size_t i, from = 0;
+
+	for (i = 0; i < n; i++) {
+		const char *e = s[i] == '&'    ? "&amp;"
+		                : s[i] == '<'  ? "&lt;"
+		                : s[i] == '>'  ? "&gt;"
+		                : s[i] == '"'  ? "&quot;"
+		                : s[i] == '\'' ? "&#39;"
+		                               : NULL;
+
+		if (e == NULL)
+			continue;
+		text_buf_add(b, s + from, i - from);
+		text_buf_add(b, e, strlen(e));
+		from = i + 1;
+	}
+	text_buf_add(b, s + from, n - from);
+}
+
 /* Append; past max the rest is dropped at a character boundary. */
 void
 text_buf_add(struct text_buf *b, const char *s, size_t n)

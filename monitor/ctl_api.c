@@ -280,6 +280,61 @@ ctl_api_open(struct ctl_api *a, int *argc, char **argv, const char *usage)
 	return -1;
 }
 
+/* The feeds' health, a line each. */
+static void
+ctl_print_feeds(const json_t *doc)
+{
+	const json_t *f;
+	size_t i;
+
+	printf("%-16s %-5s %-11s %-6s %-5s %s\n", "FEED", "STATE", "LAST OK",
+	       "STATUS", "ITEMS", "ERROR");
+	json_array_foreach(json_object_get(doc, "feeds"), i, f)
+	{
+		char ok[32] = "never";
+		int64_t last =
+		    json_integer_value(json_object_get(f, "last_success"));
+
+		if (last > 0)
+			ctl_when(last, ok, sizeof(ok));
+		printf(
+		    "%-16s %-5s %-11s %-6lld %-5lld %s\n",
+		    json_string_value(json_object_get(f, "id")),
+		    json_is_true(json_object_get(f, "down")) ? "DOWN" : "up",
+		    ok,
+		    (long long)json_integer_value(
+		        json_object_get(f, "last_status")),
+		    (long long)json_integer_value(json_object_get(f, "items")),
+		    json_string_value(json_object_get(f, "last_error")));
+	}
+}
+
+/* An incident as an action or show answers it. */
+static void
+ctl_print_answer(const json_t *doc)
+{
+	ctl_print_incident(json_object_get(doc, "incident"));
+}
+
+/*
+ * Print the daemon's answer (--json: as it came, indented; else with
+ * print), free it and close: the command's exit code.
+ */
+static int
+ctl_api_done(struct ctl_api *a, int rc, json_t *doc,
+             void (*print)(const json_t *))
+{
+	if (rc == 0 && a->json) {
+		json_dumpf(doc, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else if (rc == 0) {
+		print(doc);
+	}
+	json_decref(doc);
+	ctl_api_close(a);
+	return rc;
+}
+
 /* A decimal incident id (the API's paths take nothing else). */
 static int
 ctl_id(const char *s)
@@ -326,13 +381,7 @@ ctl_list(int argc, char **argv)
 		return 2;
 	}
 	rc = ctl_api_call(&a, "GET", path, NULL, &doc);
-	if (rc == 0 && a.json)
-		json_dumpf(doc, stdout, JSON_INDENT(2)), putchar('\n');
-	else if (rc == 0)
-		ctl_print_list(doc);
-	json_decref(doc);
-	ctl_api_close(&a);
-	return rc;
+	return ctl_api_done(&a, rc, doc, ctl_print_list);
 }
 
 int
@@ -353,13 +402,7 @@ ctl_show(int argc, char **argv)
 	}
 	snprintf(path, sizeof(path), "/api/incidents/%s", argv[1]);
 	rc = ctl_api_call(&a, "GET", path, NULL, &doc);
-	if (rc == 0 && a.json)
-		json_dumpf(doc, stdout, JSON_INDENT(2)), putchar('\n');
-	else if (rc == 0)
-		ctl_print_incident(json_object_get(doc, "incident"));
-	json_decref(doc);
-	ctl_api_close(&a);
-	return rc;
+	return ctl_api_done(&a, rc, doc, ctl_print_answer);
 }
 
 /* ack ID | respond ID MILESTONE URL [NOTE] | dismiss ID REASON | reopen ID */
@@ -403,13 +446,7 @@ ctl_action(int argc, char **argv, const char *action, int min, int max,
 	snprintf(path, sizeof(path), "/api/incidents/%s/%s", argv[1], action);
 	rc = ctl_api_call(&a, "POST", path, text, &doc);
 	free(text);
-	if (rc == 0 && a.json)
-		json_dumpf(doc, stdout, JSON_INDENT(2)), putchar('\n');
-	else if (rc == 0)
-		ctl_print_incident(json_object_get(doc, "incident"));
-	json_decref(doc);
-	ctl_api_close(&a);
-	return rc;
+	return ctl_api_done(&a, rc, doc, ctl_print_answer);
 }
 
 int
@@ -544,8 +581,7 @@ ctl_feeds(int argc, char **argv)
 {
 	const char *usage = "usage: yuqingctl feeds [options]\n";
 	struct ctl_api a;
-	json_t *doc, *f;
-	size_t i;
+	json_t *doc;
 	int rc;
 
 	if ((rc = ctl_api_open(&a, &argc, argv, usage)) >= 0)
@@ -556,34 +592,5 @@ ctl_feeds(int argc, char **argv)
 		return 2;
 	}
 	rc = ctl_api_call(&a, "GET", "/api/feeds", NULL, &doc);
-	if (rc == 0 && a.json) {
-		json_dumpf(doc, stdout, JSON_INDENT(2));
-		putchar('\n');
-	} else if (rc == 0) {
-		printf("%-16s %-5s %-11s %-6s %-5s %s\n", "FEED", "STATE",
-		       "LAST OK", "STATUS", "ITEMS", "ERROR");
-		json_array_foreach(json_object_get(doc, "feeds"), i, f)
-		{
-			char ok[32] = "never";
-			int64_t last = json_integer_value(
-			    json_object_get(f, "last_success"));
-
-			if (last > 0)
-				ctl_when(last, ok, sizeof(ok));
-			printf("%-16s %-5s %-11s %-6lld %-5lld %s\n",
-			       json_string_value(json_object_get(f, "id")),
-			       json_is_true(json_object_get(f, "down")) ? "DOWN"
-			                                                : "up",
-			       ok,
-			       (long long)json_integer_value(
-			           json_object_get(f, "last_status")),
-			       (long long)json_integer_value(
-			           json_object_get(f, "items")),
-			       json_string_value(
-			           json_object_get(f, "last_error")));
-		}
-	}
-	json_decref(doc);
-	ctl_api_close(&a);
-	return rc;
+	return ctl_api_done(&a, rc, doc, ctl_print_feeds);
 }

@@ -47,6 +47,37 @@ milestone_name(int k)
 	return k >= 0 && k < MS_COUNT ? inc_ms_names[k] : "?";
 }
 
+/* The names of INC_* and MS_* states, as stored and shown. */
+static const char *const inc_state_names[] = {"open", "acknowledged", "closed",
+                                              "dismissed"};
+static const char *const inc_ms_state_names[] = {"pending", "met", "breached",
+                                                 "met_late"};
+
+const char *
+incident_state_name(int s)
+{
+	return s >= 0 && s < 4 ? inc_state_names[s] : "?";
+}
+
+const char *
+milestone_state_name(int s)
+{
+	return s >= 0 && s < 4 ? inc_ms_state_names[s] : "?";
+}
+
+/* The INC_* (ms: MS_*) state named s, or -1. */
+int
+state_index(int ms, const char *s)
+{
+	const char *const *names = ms ? inc_ms_state_names : inc_state_names;
+	int i;
+
+	for (i = 0; s != NULL && i < 4; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
 static const struct conf_milestone *
 inc_ms_conf(const struct incidents *is, int k)
 {

@@ -255,6 +255,9 @@ struct incident *incidents_get(struct incidents *, uint64_t);
 int64_t incident_stage_at(const struct incidents *, const struct incident *,
                           int, int, char *, size_t);
 const char *milestone_name(int);
+const char *incident_state_name(int);
+const char *milestone_state_name(int);
+int state_index(int, const char *);
 size_t incidents_count(const struct incidents *);
 void incidents_stats(const struct incidents *, int64_t[3][4], int64_t *,
                      int64_t *, int64_t *);

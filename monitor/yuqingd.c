@@ -174,9 +174,6 @@ daemon_items_cb(void *arg)
 static void
 daemon_metrics_cb(struct evhttp_request *req, void *arg)
 {
-	static const char *const cls[] = {"none", "ordinary", "major"};
-	static const char *const st[] = {"open", "acknowledged", "closed",
-	                                 "dismissed"};
 	struct daemon *d = arg;
 	int64_t counts[3][4], fired, late_sum, late_max, polled, failed;
 	char *text = NULL;
@@ -225,7 +222,8 @@ daemon_metrics_cb(struct evhttp_request *req, void *arg)
 		for (s = 0; s < 4; s++)
 			fprintf(
 			    f, "yq_incidents{class=\"%s\",state=\"%s\"} %lld\n",
-			    cls[c], st[s], (long long)counts[c][s]);
+			    class_name(c), incident_state_name(s),
+			    (long long)counts[c][s]);
 	fprintf(f,
 	        "# HELP yq_alerts_recorded_total Stages recorded in Redis.\n"
 	        "# TYPE yq_alerts_recorded_total counter\n"
