@@ -253,8 +253,12 @@ api_list(struct api *a, struct evhttp_request *req)
 		free(sorted);
 	}
 	evhttp_clear_headers(&q);
+	/* The daemon's own "now" and clock rate: with a fast clock (demo,
+	 * tests) time left must be counted against it, not the wall. */
 	httpd_reply_json(req, 200, "OK",
-	                 json_pack("{s:o}", "incidents", f.out));
+	                 json_pack("{s:o, s:I, s:f}", "incidents", f.out, "now",
+	                           (json_int_t)clock_now_ms(), "time_scale",
+	                           clock_scale()));
 	return;
 bad:
 	evhttp_clear_headers(&q);
@@ -345,7 +349,9 @@ api_show(struct api *a, struct evhttp_request *req, const struct incident *inc)
 		return;
 	}
 	s->req = req;
-	s->doc = json_pack("{s:o}", "incident", api_incident_json(inc));
+	s->doc = json_pack(
+	    "{s:o, s:I, s:f}", "incident", api_incident_json(inc), "now",
+	    (json_int_t)clock_now_ms(), "time_scale", clock_scale());
 	s->waiting = 4;
 	if (!store_accepting(a->store) ||
 	    store_command(a->store, api_history_cb, s,

@@ -154,7 +154,11 @@ static void
 ctl_print_list(const json_t *doc)
 {
 	const json_t *incs = json_object_get(doc, "incidents"), *i;
-	int64_t now = (int64_t)time(NULL) * 1000;
+	const json_t *jnow = json_object_get(doc, "now");
+	/* time left on the daemon's clock when it says (a fast clock runs
+	 * ahead of the wall), else on the wall clock */
+	int64_t now = json_is_integer(jnow) ? json_integer_value(jnow)
+	                                    : (int64_t)time(NULL) * 1000;
 	size_t n;
 
 	printf("%-19s %-8s %-12s %-11s %-9s %s\n", "ID", "CLASS", "STATE",

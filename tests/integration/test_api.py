@@ -13,6 +13,7 @@ on the same incident at once (exactly one wins)."""
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -492,6 +493,31 @@ class ApiTest(LoopbackTest):
                            list(args[1:]), env=env, capture_output=True, timeout=30)
         return p.returncode, p.stdout.decode(), p.stderr.decode()
 
+    def check_time_left(self):
+        """LEFT in the table is counted on the daemon's clock (the list says
+        its "now"), not the wall: here the clock runs 3600 times fast from
+        T0, so the wall would be hours off."""
+        t = time.monotonic()
+        rc, out, err = self.ctl("list", "--json", "--class", "ordinary")
+        self.assertEqual(rc, 0, err)
+        doc = json.loads(out)
+        rc, table, err = self.ctl("list", "--class", "ordinary")
+        elapsed = time.monotonic() - t
+        self.assertEqual(rc, 0, err)
+        inc = doc["incidents"][0]
+        want = (inc["next_due"] - doc["now"]) / 60000.0     # minutes
+        row = [ln for ln in table.splitlines() if ln.startswith(inc["id"])][0]
+        left = row.split()[5]
+        m = re.fullmatch(r"(-?)(?:(\d+)d(\d+)h|(\d+)h(\d+)m)", left)
+        self.assertIsNotNone(m, row)
+        got = (int(m.group(2)) * 1440 + int(m.group(3)) * 60 if m.group(2)
+               else int(m.group(4)) * 60 + int(m.group(5)))
+        got = -got if m.group(1) else got
+        # the table came later (the clock moved on) and a day-long span
+        # prints whole hours
+        self.assertLessEqual(got, want + 1, row)
+        self.assertGreaterEqual(got, want - elapsed * 60 - 61, (row, want, elapsed))
+
     def test_yuqingctl_over_the_api(self):
         """yuqingctl list/show/ack/respond/dismiss/reopen through the API:
         tables and --json, and exit codes that mean something."""
@@ -505,6 +531,7 @@ class ApiTest(LoopbackTest):
         incs = json.loads(out)["incidents"]
         self.assertEqual([i["class"] for i in incs], ["major"])
         iid = incs[0]["id"]
+        self.check_time_left()
         rc, out, err = self.ctl("show", iid)
         self.assertEqual(rc, 0, err)
         self.assertIn("release", out)
