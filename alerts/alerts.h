@@ -297,6 +297,18 @@ void deliver_watch(struct deliver *, const struct incident *);
 void deliver_alert(struct deliver *, const struct incident *, int, int,
                    const char *, int64_t, int64_t);
 void deliver_source_down(struct deliver *, const char *, const char *, int64_t);
+/* The weekly report, rendered (strings borrowed for the call). */
+struct deliver_report_msg {
+	const char *week;    /* "2026-W48": part of every delivery key */
+	const char *subject; /* the mail's */
+	const char *text;    /* the mail's text part */
+	const char *html;    /* the mail's HTML part: the report */
+	const char *csv;     /* attached, csv_len bytes, as csv_name */
+	size_t csv_len;
+	const char *csv_name;
+	const char *robot; /* the group robots' message */
+};
+int deliver_report(struct deliver *, const struct deliver_report_msg *);
 int64_t deliver_sent(const struct deliver *);
 size_t deliver_busy(const struct deliver *);
 void deliver_stop(struct deliver *);
@@ -355,6 +367,7 @@ struct render_vars {
 	int64_t items; /* < 0: unset */
 	const char *summary;
 	const char *error;
+	const char *period; /* a report's, e.g. "2026-W48（…）" */
 };
 /* Render tmpl into out (outsz > 0 bytes, always NUL-terminated; a text
  * too long is cut at a UTF-8 character boundary).  Returns the bytes
@@ -662,5 +675,33 @@ int report_write_text(FILE *, const struct report *);
 int report_write_csv(FILE *, const struct report *);
 int report_write_json(FILE *, const struct report *);
 int report_write_html(FILE *, const struct report *);
+/* A few lines for a mail's text part or a chat robot: opened, the on-time
+ * rate with its parts, breaches, carried over (Chinese, no trailing
+ * newline). */
+int report_write_summary(FILE *, const struct report *);
+/* "2026-W48（2026-11-23 至 2026-11-29）", or the days of any period. */
+void report_label(const struct report *, char *buf, size_t size);
+
+/* weekly.c */
+/* The report of period (and the one before, for the trend) from the
+ * incidents in memory and the delivery stream: cb gets it (borrowed for
+ * the call) or NULL and why, exactly once, maybe before report_collect
+ * returns.  -1 (no call) if out of memory. */
+typedef void (*report_collect_cb)(const struct report *, const char *error,
+                                  void *arg);
+int report_collect(struct store *, struct incidents *,
+                   const struct report_period *, int64_t now, report_collect_cb,
+                   void *);
+/* A rendering as a malloc'd string of *len bytes (len may be NULL). */
+char *report_render(const struct report *,
+                    int (*writer)(FILE *, const struct report *), size_t *len);
+/* The Monday mail of the past week's report (config report.*). */
+struct weekly;
+struct weekly *weekly_new(struct event_base *, const struct config *,
+                          struct store *, struct incidents *, struct deliver *);
+void weekly_reconfigure(struct weekly *, const struct config *);
+void weekly_incidents_ready(struct weekly *); /* restored from Redis */
+void weekly_stop(struct weekly *);
+void weekly_free(struct weekly *);
 
 #endif

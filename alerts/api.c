@@ -704,50 +704,10 @@ api_act(struct api *a, struct evhttp_request *req, long who, uint64_t id,
 
 /* GET /api/report: the week's report (memory + the delivery stream). */
 struct api_report {
-	struct api *a;
 	struct evhttp_request *req;
-	struct report_period period, prev;
-	int64_t now;
 	int format; /* 0 text, 1 csv, 2 json, 3 html */
-	int dead;
+	int dead;   /* the client went away before the answer */
 };
-
-struct api_report_incs {
-	struct report_incident *v;
-	size_t n, cap;
-};
-
-static void
-api_report_inc_cb(const struct incident *inc, void *arg)
-{
-	struct api_report_incs *l = arg;
-	struct report_incident *r;
-	int k;
-
-	if (l->n == l->cap || l->n >= REPORT_MAX_INCIDENTS)
-		return;
-	r = &l->v[l->n++];
-	memset(r, 0, sizeof(*r));
-	r->id = inc->id;
-	r->cls = inc->cls == CLASS_MAJOR ? REPORT_CLASS_MAJOR
-	                                 : REPORT_CLASS_ORDINARY;
-	r->grade = grade_name(inc->grade);
-	r->title = inc->title;
-	r->departments = inc->departments;
-	r->source = inc->source;
-	r->opened_at = inc->first_seen;
-	r->state = inc->state; /* the same order as INC_* */
-	for (k = 0; k < MS_COUNT && k < REPORT_MS_COUNT; k++) {
-		r->ms[k].active = inc->ms[k].active;
-		r->ms[k].state = inc->ms[k].state;
-		r->ms[k].start = inc->ms[k].start;
-		r->ms[k].due = inc->ms[k].due;
-		r->ms[k].met_at = inc->ms[k].state == MS_MET ||
-		                          inc->ms[k].state == MS_MET_LATE
-		                      ? inc->ms[k].met_at
-		                      : 0;
-	}
-}
 
 static void
 api_report_close_cb(struct evhttp_connection *c, void *arg)
@@ -759,21 +719,17 @@ api_report_close_cb(struct evhttp_connection *c, void *arg)
 }
 
 static void
-api_report_cb(redisReply *r, void *arg)
+api_report_cb(const struct report *rep, const char *error, void *arg)
 {
 	static const char *const types[] = {
 	    "text/plain; charset=utf-8", "text/csv; charset=utf-8",
 	    "application/json; charset=utf-8", "text/html; charset=utf-8"};
+	static int (*const writers[])(FILE *, const struct report *) = {
+	    report_write_text, report_write_csv, report_write_json,
+	    report_write_html};
 	struct api_report *rp = arg;
-	struct api_report_incs incs = {NULL, 0, 0};
-	struct report_delivery *dv = NULL;
-	struct report_input in;
-	struct report rep;
-	size_t i, nd = 0, k;
-	char *text = NULL;
+	char *text;
 	size_t len = 0;
-	FILE *f;
-	int rc;
 
 	if (rp->dead) {
 		free(rp);
@@ -781,84 +737,16 @@ api_report_cb(redisReply *r, void *arg)
 	}
 	evhttp_connection_set_closecb(evhttp_request_get_connection(rp->req),
 	                              NULL, NULL);
-	incs.cap = incidents_count(rp->a->incidents) + 1;
-	incs.v = calloc(incs.cap, sizeof(*incs.v));
-	if (r != NULL && r->type == REDIS_REPLY_ARRAY)
-		dv = calloc(r->elements + 1, sizeof(*dv));
-	if (incs.v == NULL ||
-	    (r != NULL && r->type == REDIS_REPLY_ARRAY && dv == NULL)) {
-		api_error(rp->req, 500, "Internal Server Error",
-		          "out of memory");
-		goto out;
-	}
-	incidents_each(rp->a->incidents, api_report_inc_cb, &incs);
-	for (i = 0; dv != NULL && i < r->elements; i++) {
-		const redisReply *e = r->element[i], *fl;
-		struct report_delivery *d = &dv[nd];
-
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
-			continue;
-		fl = e->element[1];
-		d->channel = NULL;
-		d->state = -1;
-		for (k = 0;
-		     fl->type == REDIS_REPLY_ARRAY && k + 1 < fl->elements;
-		     k += 2) {
-			const char *key = fl->element[k]->str,
-			           *v = fl->element[k + 1]->str;
-
-			if (fl->element[k]->type != REDIS_REPLY_STRING ||
-			    fl->element[k + 1]->type != REDIS_REPLY_STRING)
-				continue;
-			if (strcmp(key, "channel") == 0)
-				d->channel = v;
-			else if (strcmp(key, "state") == 0)
-				d->state = report_value(REPORT_N_DLV_STATE, v);
-			else if (strcmp(key, "at") == 0)
-				d->at = strtoll(v, NULL, 10);
-		}
-		if (d->channel != NULL && d->state >= 0 &&
-		    d->at >= rp->prev.start && d->at < rp->period.end)
-			nd++;
-	}
-	memset(&in, 0, sizeof(in));
-	in.period = rp->period;
-	in.previous = rp->prev;
-	in.now = rp->now;
-	in.utc_offset_min = clock_utc_offset(rp->now);
-	in.incidents = incs.v;
-	in.nincidents = incs.n;
-	in.deliveries = dv;
-	in.ndeliveries = nd;
-	memset(&rep, 0, sizeof(rep));
-	if (report_compute(&in, &rep) == -1) {
-		api_error(rp->req, 500, "Internal Server Error",
-		          "cannot compute the report");
-		report_free(&rep);
-		goto out;
-	}
-	f = open_memstream(&text, &len);
-	if (f == NULL) {
-		report_free(&rep);
-		api_error(rp->req, 500, "Internal Server Error",
-		          "out of memory");
-		goto out;
-	}
-	rc = rp->format == 1   ? report_write_csv(f, &rep)
-	     : rp->format == 2 ? report_write_json(f, &rep)
-	     : rp->format == 3 ? report_write_html(f, &rep)
-	                       : report_write_text(f, &rep);
-	fclose(f);
-	report_free(&rep);
-	if (rc == -1)
+	if (rep == NULL) {
+		api_error(rp->req, 500, "Internal Server Error", error);
+	} else if ((text = report_render(rep, writers[rp->format], &len)) ==
+	           NULL) {
 		api_error(rp->req, 500, "Internal Server Error",
 		          "cannot write the report");
-	else
+	} else {
 		httpd_reply_text(rp->req, types[rp->format], text, len);
-	free(text);
-out:
-	free(incs.v);
-	free(dv);
+		free(text);
+	}
 	free(rp);
 }
 
@@ -871,6 +759,7 @@ api_report(struct api *a, struct evhttp_request *req)
 	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	const char *v;
 	struct api_report *rp;
+	struct report_period period;
 	int64_t at = clock_now_ms();
 	int format = 0;
 
@@ -901,21 +790,19 @@ api_report(struct api *a, struct evhttp_request *req)
 		api_error(req, 500, "Internal Server Error", "out of memory");
 		return;
 	}
-	rp->a = a;
 	rp->req = req;
-	rp->now = clock_now_ms();
 	rp->format = format;
-	report_iso_week(at, clock_utc_offset(at), &rp->period);
-	report_previous(&rp->period, &rp->prev);
-	if (!store_accepting(a->store) ||
-	    store_command(a->store, api_report_cb, rp,
-	                  "XREVRANGE %s:deliveries + - COUNT 200000",
-	                  store_prefix(a->store)) == -1) {
-		api_report_cb(NULL, rp); /* no deliveries: the rest still */
-		return;
-	}
+	report_iso_week(at, clock_utc_offset(at), &period);
+	/* the close callback first: the answer may come at once */
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 	                              api_report_close_cb, rp);
+	if (report_collect(a->store, a->incidents, &period, clock_now_ms(),
+	                   api_report_cb, rp) == -1) {
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(req), NULL, NULL);
+		free(rp);
+		api_error(req, 500, "Internal Server Error", "out of memory");
+	}
 }
 
 /*

@@ -26,6 +26,7 @@
 #include "alerts/alerts.h"
 
 #define DL_TEXT_MAX    4096
+#define DL_BODY_MAX    (4 << 20) /* a report mail's HTML or attachment */
 #define DL_ANSWER_MAX  512
 #define DL_MENTION_MAX 32
 #define DL_TTL         "2592000"        /* 30 days, as the alert keys */
@@ -56,9 +57,13 @@ struct dl_job {
 	int queued; /* in its channel's queue (over the rate): never superseded
 	             */
 	TAILQ_ENTRY(dl_job) qentry;
-	char base[192];       /* incident:milestone:stage, for fallbacks */
-	char fallback[256];   /* robots: ids of the recipients @mentioned */
-	char *fbtext;         /* robots: the SMS text for the fallback */
+	char base[192];     /* incident:milestone:stage, for fallbacks */
+	char fallback[256]; /* robots: ids of the recipients @mentioned */
+	char *fbtext;       /* robots: the SMS text for the fallback */
+	char *html;         /* mail: this HTML part (else from text) */
+	char *attach;       /* mail: one attachment (CSV), attach_len */
+	size_t attach_len;
+	char attach_name[96];
 	struct dl_job *parts; /* a digest: the jobs it carries (a chain) */
 	struct dl_job *next_part;
 	int attempts;
@@ -148,6 +153,8 @@ dl_job_free(struct dl_job *j)
 	if (j->timer != NULL)
 		event_free(j->timer);
 	free(j->fbtext);
+	free(j->html);
+	free(j->attach);
 	free(j);
 }
 
@@ -844,6 +851,7 @@ dl_smtp_send(struct dl_job *j)
 	const struct conf_smtp *s = &j->d->conf->channels.smtp;
 	struct mail_addr to = {j->name, j->contact};
 	struct mail_msg m;
+	struct mail_attachment att;
 	struct fetch_request req;
 	const char *rcpt[2] = {j->contact, NULL};
 	char frombuf[300], err[MAIL_ERR_MAX];
@@ -860,9 +868,23 @@ dl_smtp_send(struct dl_job *j)
 	m.subject = j->subject;
 	m.text = j->text;
 	m.textlen = strlen(j->text);
-	dl_html(j, &html);
-	m.html = html.s != NULL ? html.s : "";
-	m.htmllen = html.len;
+	memset(&html, 0, sizeof(html));
+	if (j->html != NULL) {
+		m.html = j->html;
+		m.htmllen = strlen(j->html);
+	} else {
+		dl_html(j, &html);
+		m.html = html.s != NULL ? html.s : "";
+		m.htmllen = html.len;
+	}
+	if (j->attach != NULL) {
+		att.name = j->attach_name;
+		att.type = "text/csv";
+		att.data = j->attach;
+		att.len = j->attach_len;
+		m.att = &att;
+		m.natt = 1;
+	}
 	m.time_ms = now;
 	m.utc_offset_min = clock_utc_offset(now);
 	m.key = j->key;
@@ -870,7 +892,7 @@ dl_smtp_send(struct dl_job *j)
 	text_buf_free(&html);
 	if (rc == -1) {
 		log_err("cannot compose alert mail: key=%s: %s", j->key, err);
-		return -1;
+		return -2;
 	}
 	memset(&req, 0, sizeof(req));
 	req.url = s->url;
@@ -882,6 +904,7 @@ dl_smtp_send(struct dl_job *j)
 	req.password = s->password.value;
 	req.require_tls = s->starttls;
 	req.tls_verify = 1;
+	req.ca_file = s->ca_file;
 	req.connect_timeout = j->d->conf->fetch.connect_timeout;
 	req.timeout = s->timeout;
 	rc = fetcher_start(j->d->fetcher, &req, dl_smtp_cb, j);
@@ -952,6 +975,8 @@ dl_fifo_cb(evutil_socket_t fd, short what, void *arg)
 static void
 dl_send(struct dl_job *j)
 {
+	int rc;
+
 	if (j->done || j->sending || j->digest || j->d->stopping)
 		return; /* stopping: a retry is resumed by the next run */
 	/* a robot with messages held: new ones join the digest (else they
@@ -976,9 +1001,12 @@ dl_send(struct dl_job *j)
 	j->attempts++;
 	j->d->attempts++;
 	j->sending = 1;
-	if (dl_backends[j->ch].send(j) == -1) {
+	rc = dl_backends[j->ch].send(j);
+	if (rc < 0) { /* -2: the message itself is bad, retrying is no use */
 		j->sending = 0;
-		dl_done(j, 0, 0, 0, "cannot start the transfer");
+		dl_done(j, 0, rc == -2, 0,
+		        rc == -2 ? "cannot compose the message"
+		                 : "cannot start the transfer");
 	}
 }
 
@@ -1312,12 +1340,23 @@ dl_claim_cb(redisReply *r, void *arg)
 static json_t *
 dl_claim_fields(const struct dl_job *j)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}",
-	                 "channel", dl_channel_names[j->ch], "recipient",
-	                 j->recipient, "name", j->name, "contact", j->contact,
-	                 "mentions", j->mentions, "subject", j->subject, "text",
-	                 j->text, "group", j->group, "stage", j->stage, "key",
-	                 j->key);
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "channel",
+	    dl_channel_names[j->ch], "recipient", j->recipient, "name", j->name,
+	    "contact", j->contact, "mentions", j->mentions, "subject",
+	    j->subject, "text", j->text, "group", j->group, "stage", j->stage,
+	    "key", j->key);
+
+	/* a report mail: its HTML and attachment (text, ours) go along */
+	if (o != NULL && j->html != NULL)
+		json_object_set_new(o, "html", json_string(j->html));
+	if (o != NULL && j->attach != NULL) {
+		json_object_set_new(o, "attachment",
+		                    json_stringn(j->attach, j->attach_len));
+		json_object_set_new(o, "attachment_name",
+		                    json_string(j->attach_name));
+	}
+	return o;
 }
 
 /* EVAL the claim script for key with fields (borrowed); cb as for
@@ -1349,7 +1388,7 @@ dl_claim_send(struct deliver *d, const char *key, json_t *fields, int64_t at,
 			               json_string_value(v) != NULL
 			                   ? json_string_value(v)
 			                   : "",
-			               DL_TEXT_MAX);
+			               DL_BODY_MAX);
 	}
 	rc = store_args_send(d->store, &a, cb, arg);
 	store_args_clear(&a);
@@ -1990,6 +2029,79 @@ deliver_source_down(struct deliver *d, const char *feed, const char *error,
 		}
 }
 
+/* The week's report: a mail (HTML, CSV attached) to each of report.mail_to
+ * and the summary to each group robot, keyed by the week so that a restart
+ * or a second run sends nothing twice.  The number of jobs queued. */
+int
+deliver_report(struct deliver *d, const struct deliver_report_msg *m)
+{
+	const struct config *c = d->conf;
+	size_t i;
+	int ch, n = 0;
+
+	if (d->stopping)
+		return 0;
+	for (i = 0; i < c->report.mail_to.n && c->channels.smtp.present; i++) {
+		const char *to = c->report.mail_to.v[i];
+		const struct conf_recipient *r =
+		    strchr(to, '@') == NULL ? dl_recipient(c, to) : NULL;
+		struct dl_job *j;
+
+		if (r != NULL && r->email == NULL) {
+			log_warnx("weekly report: recipient has no e-mail "
+			          "address: id=%s",
+			          r->id);
+			continue;
+		}
+		if (r == NULL && strchr(to, '@') == NULL)
+			continue;
+		j = dl_job_new(d, r, DL_EMAIL);
+		if (j == NULL)
+			continue;
+		if (r == NULL) { /* an address */
+			snprintf(j->recipient, sizeof(j->recipient), "%s", to);
+			snprintf(j->name, sizeof(j->name), "%s", to);
+			snprintf(j->contact, sizeof(j->contact), "%s", to);
+		}
+		snprintf(j->key, sizeof(j->key), "report:%s:%s:email", m->week,
+		         j->recipient);
+		snprintf(j->group, sizeof(j->group), "%s", j->key);
+		snprintf(j->subject, sizeof(j->subject), "%s", m->subject);
+		snprintf(j->text, sizeof(j->text), "%s", m->text);
+		j->html = strdup(m->html);
+		j->attach = malloc(m->csv_len + 1);
+		if (j->html == NULL || j->attach == NULL) {
+			dl_job_free(j);
+			continue;
+		}
+		memcpy(j->attach, m->csv, m->csv_len);
+		j->attach[m->csv_len] = '\0';
+		j->attach_len = m->csv_len;
+		snprintf(j->attach_name, sizeof(j->attach_name), "%s",
+		         m->csv_name);
+		dl_queue(d, j);
+		n++;
+	}
+	for (ch = DL_WECOM; ch <= DL_DINGTALK && c->report.robots; ch++) {
+		struct dl_job *j;
+
+		if (!(ch == DL_WECOM ? c->channels.wecom.present
+		                     : c->channels.dingtalk.present))
+			continue;
+		j = dl_job_new(d, NULL, ch);
+		if (j == NULL)
+			continue;
+		snprintf(j->key, sizeof(j->key), "report:%s:group:%s", m->week,
+		         dl_channel_names[ch]);
+		snprintf(j->group, sizeof(j->group), "%s", j->key);
+		snprintf(j->subject, sizeof(j->subject), "%s", m->subject);
+		snprintf(j->text, sizeof(j->text), "%s", m->robot);
+		dl_queue(d, j);
+		n++;
+	}
+	return n;
+}
+
 /* A pending delivery of an earlier run: rebuild the job, claim, send. */
 static void
 dl_resume_cb(redisReply *r, void *arg)
@@ -2036,6 +2148,15 @@ dl_resume_cb(redisReply *r, void *arg)
 			j->stage = atoi(v);
 		else if (strcmp(f, "attempts") == 0)
 			j->attempts = atoi(v);
+		else if (strcmp(f, "html") == 0 && j->html == NULL)
+			j->html = strndup(v, DL_BODY_MAX);
+		else if (strcmp(f, "attachment") == 0 && j->attach == NULL) {
+			j->attach = strndup(v, DL_BODY_MAX);
+			j->attach_len =
+			    j->attach != NULL ? strlen(j->attach) : 0;
+		} else if (strcmp(f, "attachment_name") == 0)
+			snprintf(j->attach_name, sizeof(j->attach_name), "%s",
+			         v);
 	}
 	if (j->ch == DL_N || j->key[0] == '\0' ||
 	    !(d->conf->channels.console.present || j->ch != DL_CONSOLE)) {

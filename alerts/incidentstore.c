@@ -282,6 +282,14 @@ istore_fields(struct store_args *a, const struct incident *inc)
 	}
 }
 
+/* Append list KEYS[1] to KEYS[2], in order, in chunks (unpack's limit). */
+static const char istore_append_script[] =
+    "local v = redis.call('LRANGE', KEYS[1], 0, -1)\n"
+    "for i = 1, #v, 1000 do\n"
+    "  redis.call('RPUSH', KEYS[2], unpack(v, i, math.min(i + 999, #v)))\n"
+    "end\n"
+    "return #v\n";
+
 /* incidents hook: write the incident and a history line. */
 static void
 istore_save_cb(const struct incident *inc, const char *event,
@@ -292,6 +300,7 @@ istore_save_cb(const struct incident *inc, const char *event,
 	char key[128];
 	json_t *h;
 	char *hs;
+	unsigned long long from;
 
 	snprintf(key, sizeof(key), "%s:incident:%llu", store_prefix(st->store),
 	         (unsigned long long)inc->id);
@@ -306,6 +315,17 @@ istore_save_cb(const struct incident *inc, const char *event,
 	store_command(st->store, NULL, NULL, "RPUSH %s:history %s", key,
 	              hs ? hs : "{}");
 	free(hs);
+	/* a merge's survivor (detail "from ID ...", incident.c): the items of
+	 * the incident merged into it are its items too */
+	if (strcmp(event, "merged") == 0 && detail != NULL &&
+	    sscanf(detail, "from %llu", &from) == 1) {
+		char src[128];
+
+		snprintf(src, sizeof(src), "%s:incident:%llu:items",
+		         store_prefix(st->store), from);
+		store_command(st->store, NULL, NULL, "EVAL %s 2 %s %s:items",
+		              istore_append_script, src, key);
+	}
 	if (inc->state == INC_OPEN || inc->state == INC_ACKED)
 		store_command(
 		    st->store, NULL, NULL, "SADD %s:incidents:open %llu",

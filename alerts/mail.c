@@ -667,6 +667,8 @@ mail_attachment_part(struct text_buf *b, const char *boundary,
 	mail_buf_str(b, boundary);
 	mail_buf_str(b, "\r\nContent-Type: ");
 	mail_buf_str(b, a->type);
+	if (strncmp(a->type, "text/", 5) == 0) /* our texts are UTF-8 */
+		mail_buf_str(b, "; charset=UTF-8");
 	mail_buf_str(b, "; name=\"");
 	mail_buf_str(b, a->name);
 	mail_buf_str(b, "\"\r\nContent-Disposition: attachment; filename=\"");

@@ -40,6 +40,7 @@ enum render_name {
 	R_FEED,
 	R_ERROR,
 	R_SINCE,
+	R_PERIOD,
 	R_COUNT
 };
 
@@ -48,7 +49,7 @@ static const char *const render_names[R_COUNT] = {
     "title",   "class",    "grade",     "category", "milestone",
     "stage",   "due",      "time_left", "overdue",  "departments",
     "link",    "ack_link", "incident",  "source",   "items",
-    "summary", "feed",     "error",     "since",
+    "summary", "feed",     "error",     "since",    "period",
 };
 
 /* Keys and how they are shown. */
@@ -396,6 +397,9 @@ render_var(struct render_out *o, const struct render_ctx *c,
 		break;
 	case R_SINCE:
 		render_time(o, v->since, v->utc_offset_min);
+		break;
+	case R_PERIOD:
+		render_puts(o, v->period);
 		break;
 	case R_COUNT:
 		break;

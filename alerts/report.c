@@ -1856,6 +1856,61 @@ report_write_text(FILE *f, const struct report *r)
 	return ferror(f) ? -1 : 0;
 }
 
+/* Summary (the mail's text part and the robot's message) */
+
+void
+report_label(const struct report *r, char *buf, size_t size)
+{
+	char a[32], b[32];
+
+	report_local(a, sizeof(a), r->period.start, r->utc_offset_min);
+	report_local(b, sizeof(b), r->period.end - 1, r->utc_offset_min);
+	a[10] = b[10] = '\0'; /* the days, inclusive */
+	if (r->iso_week > 0)
+		snprintf(buf, size, "%04d-W%02d（%s 至 %s）", r->iso_year,
+		         r->iso_week, a, b);
+	else
+		snprintf(buf, size, "%s 至 %s", a, b);
+}
+
+int
+report_write_summary(FILE *f, const struct report *r)
+{
+	char pct[32], prev[32], late[64];
+	size_t i, unanswered = 0;
+	int64_t worst = -1;
+
+	report_count_note(f, r, "", "。\n");
+	report_pct(pct, sizeof(pct), r->total.permille, "—", "%");
+	fprintf(f,
+	        "按时率 %s（应计 %zu，按时 %zu，逾期完成 %zu，逾期未完成 %zu",
+	        pct, r->total.counted, r->total.on_time, r->total.met_late,
+	        r->total.unanswered);
+	if (r->has_previous) {
+		report_pct(prev, sizeof(prev), r->prev_total.permille, "—",
+		           "%");
+		fprintf(f, "；上期 %s", prev);
+	}
+	fputs("）。\n", f);
+	for (i = 0; i < r->nbreaches; i++) {
+		if (r->breaches[i].met_at == 0)
+			unanswered++;
+		if (r->breaches[i].late > worst)
+			worst = r->breaches[i].late;
+	}
+	if (r->nbreaches > 0) {
+		report_dur(late, sizeof(late), worst);
+		fprintf(
+		    f,
+		    "超时 %zu 个节点（其中仍未回应 %zu 个），最长超时 %s。\n",
+		    r->nbreaches, unanswered, late);
+	} else {
+		fputs("无超时节点。\n", f);
+	}
+	fprintf(f, "结转未结事件 %zu 起。", r->nopen);
+	return ferror(f) ? -1 : 0;
+}
+
 /* CSV */
 
 /* One cell: quoted if it holds a comma, quote, line break or edge blank;

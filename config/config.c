@@ -101,10 +101,10 @@ static const char *const cf_natural[] = {"district", "national", NULL};
 
 /* What alert and report templates may refer to, as {name}. */
 static const char *const cf_placeholders[] = {
-    "title",   "class",    "grade",     "category", "milestone",
-    "stage",   "due",      "time_left", "overdue",  "departments",
-    "link",    "ack_link", "incident",  "source",   "items",
-    "summary", "feed",     "error",     "since",    NULL,
+    "title",    "class",     "grade",   "category",    "milestone", "stage",
+    "due",      "time_left", "overdue", "departments", "link",      "ack_link",
+    "incident", "source",    "items",   "summary",     "feed",      "error",
+    "since",    "period",    NULL,
 };
 
 /* Errors ------------------------------------------------------------- */
@@ -1413,14 +1413,39 @@ static const struct cf_key cf_smtp_keys[] = {
       NULL),
     K("username", CF_STRING, struct conf_smtp, username, 0, 1, 254, NULL, NULL),
     K("starttls", CF_BOOL, struct conf_smtp, starttls, 0, 0, 0, NULL, NULL),
+    K("ca_file", CF_STRING, struct conf_smtp, ca_file, 0, 1, 4096, NULL, NULL),
     K("password", CF_SECRET, struct conf_smtp, password, 0, 0, 0, NULL, NULL),
     K("timeout", CF_DURATION, struct conf_smtp, timeout, 0, MS_SECOND,
       10 * MS_MINUTE, NULL, NULL),
     END,
 };
 
+/* ca_file: relative to the configuration file's directory, readable. */
+static void
+cf_smtp_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
+              const char *path)
+{
+	struct conf_smtp *m = obj;
+	const char *slash = strrchr(cx->file, '/');
+	char full[4200];
+
+	if (m->ca_file == NULL)
+		return;
+	if (m->ca_file[0] != '/' && slash != NULL) {
+		snprintf(full, sizeof(full), "%.*s/%s", (int)(slash - cx->file),
+		         cx->file, m->ca_file);
+		free(m->ca_file);
+		m->ca_file = xstrdup(full);
+	}
+	if (access(m->ca_file, R_OK) == -1)
+		cf_err(cx, cf_member(s, "ca_file"),
+		       "%s.ca_file: cannot read '%s': %s", path, m->ca_file,
+		       strerror(errno));
+}
+
 static const struct cf_schema cf_smtp_schema = {
-    0, offsetof(struct conf_smtp, present) + 1, NULL, NULL, cf_smtp_keys};
+    0, offsetof(struct conf_smtp, present) + 1, NULL, cf_smtp_check,
+    cf_smtp_keys};
 
 static const struct cf_key cf_sms_keys[] = {
     K("url", CF_URL, struct conf_sms, url, CF_REQUIRED, 1, 1024,
@@ -1706,10 +1731,39 @@ static const struct cf_key cf_templates_keys[] = {
       NULL),
     K("source_down", CF_TEMPLATE, struct conf_templates, source_down, 0, 1,
       1024, NULL, NULL),
+    K("report_subject", CF_TEMPLATE, struct conf_templates, report_subject, 0,
+      1, 512, NULL, NULL),
+    K("report_text", CF_TEMPLATE, struct conf_templates, report_text, 0, 1,
+      8192, NULL, NULL),
+    K("report_robot", CF_TEMPLATE, struct conf_templates, report_robot, 0, 1,
+      4096, NULL, NULL),
     END,
 };
 static const struct cf_schema cf_templates_schema = {0, 0, NULL, NULL,
                                                      cf_templates_keys};
+
+static const struct cf_key cf_report_keys[] = {
+    K("mail_to", CF_STRLIST, struct conf_report, mail_to, 0, 1, 256, NULL,
+      NULL),
+    K("robots", CF_BOOL, struct conf_report, robots, 0, 0, 0, NULL, NULL),
+    K("at", CF_STRING, struct conf_report, at, 0, 5, 5, NULL, NULL),
+    K("catch_up", CF_DURATION, struct conf_report, catch_up, 0, 0,
+      7 * MS_DAY - MS_MINUTE, NULL, NULL),
+    END,
+};
+
+static void
+cf_report_check(struct cf_ctx *cx, void *obj, const config_setting_t *s,
+                const char *path)
+{
+	struct conf_report *r = obj;
+
+	r->at_min = cf_hhmm(r->at);
+	if (r->at_min < 0)
+		cf_err(cx, cf_member(s, "at"), "%s.at: expected HH:MM", path);
+}
+static const struct cf_schema cf_report_schema = {0, 0, NULL, cf_report_check,
+                                                  cf_report_keys};
 
 static const struct cf_key cf_token_keys[] = {
     K("name", CF_STRING, struct conf_token, name, CF_REQUIRED, 1, 64, NULL,
@@ -1771,6 +1825,8 @@ static const struct cf_key cf_root_keys[] = {
       &cf_deadlines_schema),
     K("templates", CF_GROUP, struct config, templates, 0, 0, 0, NULL,
       &cf_templates_schema),
+    K("report", CF_GROUP, struct config, report, 0, 0, 0, NULL,
+      &cf_report_schema),
     K("api", CF_GROUP, struct config, api, 0, 0, 0, NULL, &cf_api_schema),
     END,
 };
@@ -1856,6 +1912,16 @@ cf_root_check(struct cf_ctx *cx, void *obj, const config_setting_t *root,
 		       cf_member(cf_member(root, "escalation"), "technical"),
 		       "escalation.technical: unknown recipient '%s'",
 		       c->escalation.technical);
+	for (i = 0; i < c->report.mail_to.n; i++) {
+		const char *to = c->report.mail_to.v[i];
+
+		if (strchr(to, '@') == NULL && !cf_find_recipient(c, to))
+			cf_err(cx,
+			       cf_member(cf_member(root, "report"), "mail_to"),
+			       "report.mail_to: '%s' is neither a recipient "
+			       "nor an e-mail address",
+			       to);
+	}
 	for (i = 0; i < c->api.tokens.n; i++)
 		for (j = 0; j < i; j++)
 			if (c->api.tokens.v[i].name != NULL &&
@@ -1981,6 +2047,15 @@ cf_defaults(struct config *c)
 	            "（{time_left}）。确认：{ack_link}");
 	c->templates.source_down =
 	    xstrdup("【信息源中断】{feed} 自{since}起无法读取：{error}");
+	c->templates.report_subject = xstrdup("【舆情时效周报】{period}");
+	c->templates.report_text =
+	    xstrdup("{period}舆情处置时效统计\n\n{summary}\n\n"
+	            "完整报表见本邮件正文（HTML）与附件（CSV）。\n{link}");
+	c->templates.report_robot =
+	    xstrdup("【舆情时效周报】{period}\n{summary}\n{link}");
+	c->report.at = xstrdup("09:00");
+	c->report.at_min = 9 * 60;
+	c->report.catch_up = 24 * MS_HOUR;
 }
 
 /* Freeing ---------------------------------------------------------------- */

@@ -176,7 +176,8 @@ struct conf_recipient {
 struct conf_smtp {
 	int present; /* the group is in the file: the channel is on */
 	char *url;
-	int starttls; /* smtp://: STARTTLS required (default true) */
+	int starttls;  /* smtp://: STARTTLS required (default true) */
+	char *ca_file; /* PEM CAs for the server's certificate; NULL: system */
 	char *from;
 	char *username;
 	struct secret password;
@@ -281,6 +282,18 @@ struct conf_templates {
 	char *breach_sms;
 	char *source_down;
 	char *unacked;
+	char *report_subject; /* the weekly report's mail */
+	char *report_text;    /* its text part (the HTML is the report) */
+	char *report_robot;   /* its summary to the group robots */
+};
+
+/* The weekly timeliness report, mailed every Monday at "at" (local). */
+struct conf_report {
+	struct strlist mail_to; /* recipient ids or e-mail addresses */
+	int robots;             /* a summary to the group robots too */
+	char *at;               /* "09:00" */
+	int at_min;             /* minutes of the day */
+	int64_t catch_up;       /* after a slot missed while down, still send */
 };
 
 struct conf_token {
@@ -316,6 +329,7 @@ struct config {
 	struct conf_responses responses;
 	struct conf_deadlines deadlines;
 	struct conf_templates templates;
+	struct conf_report report;
 	struct conf_api api;
 };
 

@@ -155,9 +155,10 @@ struct fetch_request {
 	const char *user_agent;
 	const char *proxy; /* may be NULL */
 	const char *const
-	    *headers;    /* "Name: value", NULL-terminated; may be NULL */
-	int tls_verify;  /* HTTPS, smtps and STARTTLS alike */
-	size_t max_body; /* cap on the decoded body */
+	    *headers;        /* "Name: value", NULL-terminated; may be NULL */
+	int tls_verify;      /* HTTPS, smtps and STARTTLS alike */
+	const char *ca_file; /* PEM CAs to verify with; NULL: the system's */
+	size_t max_body;     /* cap on the decoded body */
 	int64_t connect_timeout; /* ms, real time */
 	int64_t timeout;
 	int64_t low_speed_time;

@@ -29,7 +29,7 @@ static const char ctl_fetch_usage[] =
     "                       [--insecure] [--body] [--post FILE|-]\n"
     "                       [--mail-from ADDR] [--mail-rcpt ADDR]...\n"
     "                       [--user NAME] [--password-env VAR]\n"
-    "                       [--require-tls] URL\n";
+    "                       [--require-tls] [--ca-file PEM] URL\n";
 
 static const char ctl_fetch_help[] =
     "Fetch URL as the daemon does (conditional GET, decoding, caps,\n"
@@ -48,6 +48,8 @@ static const char ctl_fetch_help[] =
     "CRLF line ends) from --mail-from to every --mail-rcpt, with AUTH as\n"
     "--user and the password in the environment variable named by\n"
     "--password-env; --require-tls makes STARTTLS mandatory on smtp://.\n"
+    "--ca-file verifies TLS peers against the CAs in PEM instead of the\n"
+    "system's.\n"
     "status is then the last SMTP reply code.\n"
     "Exit status: 0 if a response with status 200-399 came back (200-299\n"
     "for a POST, the mail taken for SMTP), 1 otherwise, 2 on a usage\n"
@@ -497,6 +499,8 @@ ctl_fetch(int argc, char **argv)
 			req.user_agent = val;
 		} else if (strcmp(opt, "--proxy") == 0) {
 			req.proxy = val;
+		} else if (strcmp(opt, "--ca-file") == 0) {
+			req.ca_file = val;
 		} else if (strcmp(opt, "--header") == 0) {
 			if (nheaders == CTL_FETCH_MAX_HEADERS)
 				return ctl_fetch_bad(opt, "given too often");

@@ -35,6 +35,7 @@ struct daemon {
 	struct incidents *incidents;
 	struct incidentstore *istore;
 	struct deliver *deliver;
+	struct weekly *weekly;
 	struct ack *ack;
 	struct api *api;
 	struct event *sig_term, *sig_int, *sig_hup, *watchdog_ev, *grace_ev;
@@ -123,6 +124,7 @@ daemon_incidents_ready_cb(void *arg)
 	struct daemon *d = arg;
 
 	feedstore_link_up(d->feedstore);
+	weekly_incidents_ready(d->weekly);
 }
 
 /* A stage fired: to the people the escalation names. */
@@ -363,8 +365,9 @@ daemon_stop(struct daemon *d, const char *why)
 	           store_pending(d->store));
 	httpd_stop_accepting(d->httpd);
 	feeds_stop(d->feeds);
-	incidents_stop(d->incidents);   /* the next start catches up */
-	deliver_stop(d->deliver);       /* in flight finishes, nothing new */
+	incidents_stop(d->incidents); /* the next start catches up */
+	deliver_stop(d->deliver);     /* in flight finishes, nothing new */
+	weekly_stop(d->weekly);
 	incidentstore_flush(d->istore); /* alerts of this loop iteration */
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
 	store_command_final(d->store, NULL, NULL,
@@ -425,6 +428,7 @@ daemon_reload(struct daemon *d)
 	feedstore_reconfigure(d->feedstore, nc);
 	incidents_reconfigure(d->incidents, nc, nrs);
 	deliver_reconfigure(d->deliver, nc);
+	weekly_reconfigure(d->weekly, nc);
 	ack_reconfigure(d->ack, nc);
 	api_reconfigure(d->api, nc);
 	rules_free(d->rules);
@@ -477,6 +481,7 @@ daemon_free(struct daemon *d)
 	api_free(d->api);
 	feeds_stop(d->feeds);
 	store_free(d->store); /* replies still due run now, with feeds alive */
+	weekly_free(d->weekly);
 	deliver_free(d->deliver);
 	incidents_free(d->incidents);
 	incidentstore_free(d->istore);
@@ -530,6 +535,10 @@ daemon_start(struct daemon *d)
 	incidentstore_on_alert(d->istore, daemon_alert_cb, d);
 	incidentstore_on_save(d->istore, daemon_incident_cb, d);
 	deliver_bind(d->deliver, d->incidents);
+	d->weekly =
+	    weekly_new(d->base, d->conf, d->store, d->incidents, d->deliver);
+	if (d->weekly == NULL)
+		fatalx("cannot schedule the weekly report");
 	feedstore_on_event(d->feedstore, daemon_feed_event_cb, d);
 	feedstore_on_items(d->feedstore, daemon_items_cb, d);
 	feedstore_hooks(d->feedstore, &hooks);

@@ -6,7 +6,7 @@ set -eu
 PKGS="gcc make cmake pkg-config libc6-dev
  libevent-dev libcurl4-openssl-dev libxml2-dev libhiredis-dev libpcre2-dev
  libconfig-dev libjansson-dev libsystemd-dev libcmocka-dev libssl-dev
- redis-server python3 python3-aiosmtpd valgrind tzdata curl procps clang-format git libopencc-dev opencc"
+ redis-server python3 python3-aiosmtpd valgrind tzdata curl procps clang-format git libopencc-dev opencc openssl"
 
 missing=""
 for p in $PKGS; do

@@ -44,7 +44,11 @@ def canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-class ApiTest(LoopbackTest):
+class ApiFixture(LoopbackTest):
+    """The daemon of these tests on a clock TIME_SCALE times fast from T0,
+    and helpers to talk to it (test_dashboard.py uses them too)."""
+
+    TIME_SCALE = 3600
 
     def setUp(self):
         super().setUp()
@@ -58,8 +62,8 @@ class ApiTest(LoopbackTest):
             '  { name = "duty"; role = "write"; token = "%s"; },\n'
             '  { name = "viewer"; role = "read"; token = "%s"; } ); };\n' % (DUTY, VIEW))
         conf = write_config(self.tmp, self.redis, extra=extra)
-        self.d = Daemon(conf, args=["--time-scale", "3600", "--time-start",
-                                    T0.isoformat()]).start()
+        self.d = Daemon(conf, args=["--time-scale", str(self.TIME_SCALE),
+                                    "--time-start", T0.isoformat()]).start()
 
     def tearDown(self):
         self.d.stop()
@@ -199,6 +203,9 @@ class ApiTest(LoopbackTest):
         found = [m for m in inc["milestones"] if m["name"] == name]
         self.assertEqual(len(found), 1, inc["milestones"])
         return found[0]
+
+
+class ApiTest(ApiFixture):
 
     # -- tests -----------------------------------------------------------------
 
@@ -645,6 +652,9 @@ class ApiTest(LoopbackTest):
         st, doc, _, _ = self.get("/api/incidents/" + mine["id"])
         self.assertIn("区人社局", doc["incident"]["departments"])
         self.assertTrue(any(h["event"] == "merged" for h in doc["history"]), doc["history"])
+        # the survivor shows the merged incident's items too, its own first
+        self.assertEqual([i["key"].split(":")[-1] for i in doc["items"]][-2:],
+                         [MINE[0], WAGE[0]], doc["items"])
         self.assertEqual(self.ctl("merge", wage["id"], mine["id"])[0], 1)   # closed: 409
         self.assertEqual(self.ctl("merge", mine["id"], mine["id"])[0], 1)   # itself: 409
         self.assertEqual(self.ctl("merge", mine["id"], "x")[0], 2)          # not an id

@@ -23,7 +23,7 @@ import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from yqd import SANITIZED, YUQINGCTL  # noqa: E402
-from yqfix import HttpServer, Response, SmtpSink, free_port  # noqa: E402
+from yqfix import HttpServer, Response, SmtpSink, free_port, test_certs  # noqa: E402
 
 RSS = (b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
        b'<title>t</title><item><title>\xe5\x8c\xba\xe6\x94\xbf\xe5\xba\x9c'
@@ -515,12 +515,12 @@ class MailTest(unittest.TestCase):
         return sink
 
     def mail(self, sink, *args, message=MAIL, rcpts=("duty@district.test",),
-             env=None):
+             env=None, scheme="smtp"):
         argv = ["--post", post_file(self, message),
                 "--mail-from", "alerts@monitor.test"]
         for r in rcpts:
             argv += ["--mail-rcpt", r]
-        argv += list(args) + ["smtp://127.0.0.1:%d" % sink.port]
+        argv += list(args) + ["%s://127.0.0.1:%d" % (scheme, sink.port)]
         f = Fetch(argv, env=env)
         self.assertIsNotNone(f.doc, f)
         self.assertIn(f.rc, (0, 1), f)
@@ -618,6 +618,51 @@ class MailTest(unittest.TestCase):
                                      r"no STARTTLS")
         self.assertEqual(sink.messages, [])
         self.assertEqual(sink.rejected, [])
+
+    # -- TLS: a test CA made here, certificates checked by libcurl --------
+
+    @classmethod
+    def certs(cls):
+        if getattr(cls, "_certs", None) is None:
+            cls._certs = test_certs(tempfile.mkdtemp(prefix="yq-tls-"))
+        return cls._certs
+
+    def tls_sink(self, mode, name="ip"):
+        d = self.certs()
+        return self.start_sink(tls=(mode, os.path.join(d, name + ".pem"),
+                                    os.path.join(d, name + ".key")))
+
+    def test_starttls_with_verified_certificate(self):
+        sink = self.tls_sink("starttls")
+        ca = os.path.join(self.certs(), "ca.pem")
+        f = self.mail(sink, "--require-tls", "--ca-file", ca)
+        self.assertEqual(f.rc, 0, f)
+        msg = sink.wait_messages(1)[0]
+        self.assertTrue(msg.tls, "the message did not travel encrypted")
+        self.assertEqual(msg.data, MAIL)
+
+    def test_smtps_implicit_tls(self):
+        sink = self.tls_sink("implicit")
+        ca = os.path.join(self.certs(), "ca.pem")
+        f = self.mail(sink, "--ca-file", ca, scheme="smtps")
+        self.assertEqual(f.rc, 0, f)
+        self.assertTrue(sink.wait_messages(1)[0].tls)
+
+    def test_tls_unknown_ca_or_wrong_name_sends_nothing(self):
+        ca = os.path.join(self.certs(), "ca.pem")
+        for mode, scheme in (("starttls", "smtp"), ("implicit", "smtps")):
+            # the system's CAs do not know the test CA
+            sink = self.tls_sink(mode)
+            f = self.mail(sink, "--require-tls", scheme=scheme)
+            self.assertEqual(f.rc, 1, f)
+            self.assertIs(f["transport_ok"], False)
+            self.assertRegex(f["error"], r"(?i)certificate|SSL", f)
+            # a certificate for another name, from the right CA
+            other = self.tls_sink(mode, name="other")
+            f = self.mail(other, "--require-tls", "--ca-file", ca, scheme=scheme)
+            self.assertEqual(f.rc, 1, f)
+            self.assertRegex(f["error"], r"(?i)certificate|SSL|name", f)
+            self.assertEqual(sink.messages + other.messages, [])
 
     def test_message_without_final_crlf_gets_one(self):
         sink = self.start_sink()

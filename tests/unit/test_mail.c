@@ -1065,7 +1065,7 @@ test_attachments(void **state)
 	p = strstr(msg, "Content-Disposition: attachment; "
 	                "filename=\"report-2026-W48.csv\"\r\n");
 	assert_non_null(p);
-	assert_non_null(strstr(msg, "Content-Type: text/csv; "
+	assert_non_null(strstr(msg, "Content-Type: text/csv; charset=UTF-8; "
 	                            "name=\"report-2026-W48.csv\""));
 	body = strstr(p, "\r\n\r\n") + 4;
 	end = strstr(body, delim);

@@ -517,6 +517,30 @@ test_text(void **state)
 	fixture_free(fx);
 }
 
+/* The mail's and robot's summary, and the period's label: whole. */
+static void
+test_summary(void **state)
+{
+	struct fixture *fx = fixture_new();
+	char label[128], *text;
+
+	(void)state;
+	assert_int_equal(report_compute(&fx->in, &fx->r), 0);
+	text = render(&fx->r, report_write_summary);
+	assert_string_equal(
+	    text, "本期新增 5 起（上期 3 起，+2）；已排除（误报）1 "
+	          "起。\n"
+	          "按时率 50.0%（应计 8，按时 4，逾期完成 2，逾期未完成 "
+	          "2；上期 66.7%）。\n"
+	          "超时 4 个节点（其中仍未回应 2 个），最长超时 "
+	          "4天20小时。\n"
+	          "结转未结事件 4 起。");
+	free(text);
+	report_label(&fx->r, label, sizeof(label));
+	assert_string_equal(label, "2025-W48（2025-11-24 至 2025-11-30）");
+	fixture_free(fx);
+}
+
 static void
 test_json(void **state)
 {
@@ -914,6 +938,7 @@ main(void)
 	    cmocka_unit_test(test_iso_week),
 	    cmocka_unit_test(test_shuffle_identical),
 	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_summary),
 	    cmocka_unit_test(test_json),
 	    cmocka_unit_test(test_html_escape),
 	    cmocka_unit_test(test_csv_quoting),

@@ -1,0 +1,453 @@
+/*
+ * weekly.c: the timeliness report's data gathered without blocking (the
+ * incidents in the engine's memory, the delivery attempts from the
+ * PREFIX:deliveries stream), for /api/report and for the weekly mail; and
+ * that mail: every Monday at report.at (local time, on the daemon's
+ * clock) the past ISO week's report goes to report.mail_to as HTML with
+ * the CSV attached, and its summary to the group robots.  Each delivery
+ * is keyed by the week (deliver.c claims it in Redis), so a restart, a
+ * second daemon or a slot caught up after downtime never sends it twice.
+ * A slot missed while the daemon was down is still sent if it started
+ * within report.catch_up of it.
+ */
+#include <event2/event.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/alerts.h"
+
+#define WEEKLY_WEEK_MS  (7 * 24 * 3600 * INT64_C(1000))
+#define WEEKLY_RETRY_MS 5000 /* Redis away: look again (real ms) */
+
+/* Collecting ------------------------------------------------------------ */
+
+struct report_collect {
+	struct incidents *incidents;
+	struct report_period period, prev;
+	int64_t now;
+	report_collect_cb cb;
+	void *arg;
+};
+
+struct report_incs {
+	struct report_incident *v;
+	size_t n, cap;
+};
+
+static void
+report_inc_cb(const struct incident *inc, void *arg)
+{
+	struct report_incs *l = arg;
+	struct report_incident *r;
+	int k;
+
+	if (l->n == l->cap || l->n >= REPORT_MAX_INCIDENTS)
+		return;
+	r = &l->v[l->n++];
+	memset(r, 0, sizeof(*r));
+	r->id = inc->id;
+	r->cls = inc->cls == CLASS_MAJOR ? REPORT_CLASS_MAJOR
+	                                 : REPORT_CLASS_ORDINARY;
+	r->grade = grade_name(inc->grade);
+	r->title = inc->title;
+	r->departments = inc->departments;
+	r->source = inc->source;
+	r->opened_at = inc->first_seen;
+	r->state = inc->state; /* the same order as INC_* */
+	for (k = 0; k < MS_COUNT && k < REPORT_MS_COUNT; k++) {
+		r->ms[k].active = inc->ms[k].active;
+		r->ms[k].state = inc->ms[k].state;
+		r->ms[k].start = inc->ms[k].start;
+		r->ms[k].due = inc->ms[k].due;
+		r->ms[k].met_at = inc->ms[k].state == MS_MET ||
+		                          inc->ms[k].state == MS_MET_LATE
+		                      ? inc->ms[k].met_at
+		                      : 0;
+	}
+}
+
+/* The stream's entries in [prev.start, period.end) into dv; how many.
+ * Strings point into r. */
+static size_t
+report_deliveries(const redisReply *r, const struct report_collect *c,
+                  struct report_delivery *dv)
+{
+	size_t i, k, nd = 0;
+
+	for (i = 0; r != NULL && i < r->elements; i++) {
+		const redisReply *e = r->element[i], *fl;
+		struct report_delivery *d = &dv[nd];
+
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+			continue;
+		fl = e->element[1];
+		d->channel = NULL;
+		d->state = -1;
+		d->at = 0;
+		for (k = 0;
+		     fl->type == REDIS_REPLY_ARRAY && k + 1 < fl->elements;
+		     k += 2) {
+			const char *key = fl->element[k]->str,
+			           *v = fl->element[k + 1]->str;
+
+			if (fl->element[k]->type != REDIS_REPLY_STRING ||
+			    fl->element[k + 1]->type != REDIS_REPLY_STRING)
+				continue;
+			if (strcmp(key, "channel") == 0)
+				d->channel = v;
+			else if (strcmp(key, "state") == 0)
+				d->state = report_value(REPORT_N_DLV_STATE, v);
+			else if (strcmp(key, "at") == 0)
+				d->at = strtoll(v, NULL, 10);
+		}
+		if (d->channel != NULL && d->state >= 0 &&
+		    d->at >= c->prev.start && d->at < c->period.end)
+			nd++;
+	}
+	return nd;
+}
+
+static void
+report_collect_cb_(redisReply *r, void *arg)
+{
+	struct report_collect *c = arg;
+	struct report_incs incs = {NULL, 0, 0};
+	struct report_delivery *dv = NULL;
+	struct report_input in;
+	struct report rep;
+	int ok = r == NULL || r->type == REDIS_REPLY_ARRAY;
+
+	if (!ok)
+		r = NULL; /* an error reply: no deliveries, the rest still */
+	incs.cap = incidents_count(c->incidents) + 1;
+	incs.v = calloc(incs.cap, sizeof(*incs.v));
+	dv = calloc(r != NULL ? r->elements + 1 : 1, sizeof(*dv));
+	memset(&rep, 0, sizeof(rep));
+	if (incs.v == NULL || dv == NULL) {
+		c->cb(NULL, "out of memory", c->arg);
+		goto out;
+	}
+	incidents_each(c->incidents, report_inc_cb, &incs);
+	memset(&in, 0, sizeof(in));
+	in.period = c->period;
+	in.previous = c->prev;
+	in.now = c->now;
+	in.utc_offset_min = clock_utc_offset(c->now);
+	in.incidents = incs.v;
+	in.nincidents = incs.n;
+	in.deliveries = dv;
+	in.ndeliveries = report_deliveries(r, c, dv);
+	if (report_compute(&in, &rep) == -1) {
+		log_warnx("cannot compute the report: %s", rep.error);
+		c->cb(NULL, "cannot compute the report", c->arg);
+	} else {
+		c->cb(&rep, NULL, c->arg);
+	}
+	report_free(&rep);
+out:
+	free(incs.v);
+	free(dv);
+	free(c);
+}
+
+int
+report_collect(struct store *st, struct incidents *is,
+               const struct report_period *period, int64_t now,
+               report_collect_cb cb, void *arg)
+{
+	struct report_collect *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return -1;
+	c->incidents = is;
+	c->period = *period;
+	report_previous(period, &c->prev);
+	c->now = now;
+	c->cb = cb;
+	c->arg = arg;
+	if (!store_accepting(st) ||
+	    store_command(st, report_collect_cb_, c,
+	                  "XREVRANGE %s:deliveries + - COUNT 200000",
+	                  store_prefix(st)) == -1)
+		report_collect_cb_(NULL, c); /* no deliveries: the rest still */
+	return 0;
+}
+
+/* Rendering into memory ------------------------------------------------- */
+
+/* writer's output as a malloc'd string (*len bytes); NULL on failure. */
+char *
+report_render(const struct report *r,
+              int (*writer)(FILE *, const struct report *), size_t *len)
+{
+	char *text = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&text, &n);
+	int rc;
+
+	if (f == NULL)
+		return NULL;
+	rc = writer(f, r);
+	if (fclose(f) != 0 || rc == -1) {
+		free(text);
+		return NULL;
+	}
+	if (len != NULL)
+		*len = n;
+	return text;
+}
+
+/* The Monday mail ------------------------------------------------------- */
+
+struct weekly_job {
+	struct weekly *w; /* NULL: the daemon stopped meanwhile */
+	int64_t slot;
+};
+
+struct weekly {
+	struct event_base *base;
+	const struct config *conf;
+	struct store *store;
+	struct incidents *incidents;
+	struct deliver *deliver;
+	struct event *ev;
+	int64_t slot; /* the slot the timer is armed for (monitored ms) */
+	struct weekly_job *job; /* a collection on its way, or NULL */
+	int stopping;
+	int waiting;  /* for Redis, to send the slot */
+	int restored; /* the incidents came back from Redis (once is enough) */
+	int64_t sent; /* reports handed to delivery (for tests, logs) */
+};
+
+static void weekly_arm(struct weekly *);
+
+/* The slot (Monday at report.at, local) at or before t. */
+static int64_t
+weekly_slot_before(const struct config *c, int64_t t)
+{
+	struct report_period wk;
+	int64_t slot;
+
+	if (report_iso_week(t, clock_utc_offset(t), &wk) == -1)
+		return -1;
+	slot = wk.start + (int64_t)c->report.at_min * 60000;
+	return slot <= t ? slot : slot - WEEKLY_WEEK_MS;
+}
+
+static void
+weekly_ready(const struct report *r, const char *error, void *arg)
+{
+	struct weekly_job *job = arg;
+	struct weekly *w = job->w;
+	const struct config *c;
+	struct deliver_report_msg m;
+	struct render_vars v;
+	char week[16], period[128], csv_name[64];
+	char subject[512], *text = NULL, *robot = NULL, *summary = NULL;
+	char *html = NULL, *csv = NULL, link[512] = "";
+	size_t csv_len = 0;
+	int n;
+
+	free(job);
+	if (w == NULL)
+		return;
+	w->job = NULL;
+	c = w->conf;
+	if (r == NULL) {
+		log_warnx("weekly report not sent: %s", error);
+		return;
+	}
+	snprintf(week, sizeof(week), "%04d-W%02d", r->iso_year, r->iso_week);
+	report_label(r, period, sizeof(period));
+	snprintf(csv_name, sizeof(csv_name), "yuqing-report-%s.csv", week);
+	summary = report_render(r, report_write_summary, NULL);
+	html = report_render(r, report_write_html, NULL);
+	csv = report_render(r, report_write_csv, &csv_len);
+	text = malloc(8192);
+	robot = malloc(4096);
+	if (summary == NULL || html == NULL || csv == NULL || text == NULL ||
+	    robot == NULL) {
+		log_warnx("weekly report not sent: out of memory: week=%s",
+		          week);
+		goto out;
+	}
+	if (c->http.public_url != NULL)
+		snprintf(link, sizeof(link), "%s/dashboard",
+		         c->http.public_url);
+	memset(&v, 0, sizeof(v));
+	v.now = r->now;
+	v.utc_offset_min = r->utc_offset_min;
+	v.items = -1;
+	v.period = period;
+	v.summary = summary;
+	v.link = link;
+	render_text(c->templates.report_subject, &v, subject, sizeof(subject));
+	render_text(c->templates.report_text, &v, text, 8192);
+	render_text(c->templates.report_robot, &v, robot, 4096);
+	memset(&m, 0, sizeof(m));
+	m.week = week;
+	m.subject = subject;
+	m.text = text;
+	m.html = html;
+	m.csv = csv;
+	m.csv_len = csv_len;
+	m.csv_name = csv_name;
+	m.robot = robot;
+	n = deliver_report(w->deliver, &m);
+	w->sent++;
+	log_notice("weekly report handed to delivery: week=%s deliveries=%d "
+	           "html_bytes=%zu csv_bytes=%zu",
+	           week, n, strlen(html), csv_len);
+out:
+	free(summary);
+	free(html);
+	free(csv);
+	free(text);
+	free(robot);
+}
+
+/* Send the report of the week before slot. */
+static void
+weekly_send(struct weekly *w, int64_t slot)
+{
+	struct report_period wk;
+	struct weekly_job *job;
+
+	if (report_iso_week(slot - WEEKLY_WEEK_MS, clock_utc_offset(slot),
+	                    &wk) == -1)
+		return;
+	job = calloc(1, sizeof(*job));
+	if (job == NULL)
+		return;
+	job->w = w;
+	job->slot = slot;
+	w->job = job;
+	if (report_collect(w->store, w->incidents, &wk, clock_now_ms(),
+	                   weekly_ready, job) == -1) {
+		w->job = NULL;
+		free(job);
+	}
+}
+
+static void
+weekly_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct weekly *w = arg;
+	struct timeval tv;
+
+	(void)fd;
+	(void)what;
+	w->waiting = 0;
+	if (w->stopping)
+		return;
+	if (clock_now_ms() < w->slot) { /* early (clock rounding) */
+		weekly_arm(w);
+		return;
+	}
+	if (!store_accepting(w->store) || !w->restored || w->job != NULL) {
+		/* without Redis no claim and no delivery stream: try again;
+		 * the slot stays the one to send until it is past catch_up;
+		 * and not before the incidents are back from Redis */
+		if (clock_now_ms() - w->slot <= w->conf->report.catch_up) {
+			if (!w->waiting)
+				log_warnx("weekly report waits for redis");
+			w->waiting = 1;
+			clock_real_timeval(WEEKLY_RETRY_MS, &tv);
+			evtimer_add(w->ev, &tv);
+			return;
+		}
+		log_err("weekly report NOT sent: redis away since its slot");
+	} else {
+		weekly_send(w, w->slot);
+	}
+	w->slot += WEEKLY_WEEK_MS;
+	weekly_arm(w);
+}
+
+static void
+weekly_arm(struct weekly *w)
+{
+	struct timeval tv;
+
+	clock_timeval(w->slot - clock_now_ms(), &tv);
+	evtimer_add(w->ev, &tv);
+}
+
+/* The slot to wait for: the last one if it is within catch_up (sent at
+ * once, unless already sent), else the next. */
+static void
+weekly_schedule(struct weekly *w)
+{
+	int64_t now = clock_now_ms(), last = weekly_slot_before(w->conf, now);
+
+	if (last < 0)
+		return;
+	w->slot = now - last <= w->conf->report.catch_up
+	              ? last
+	              : last + WEEKLY_WEEK_MS;
+	weekly_arm(w);
+}
+
+struct weekly *
+weekly_new(struct event_base *base, const struct config *conf, struct store *st,
+           struct incidents *is, struct deliver *d)
+{
+	struct weekly *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->base = base;
+	w->conf = conf;
+	w->store = st;
+	w->incidents = is;
+	w->deliver = d;
+	w->ev = evtimer_new(base, weekly_cb, w);
+	if (w->ev == NULL) {
+		free(w);
+		return NULL;
+	}
+	if (conf->report.mail_to.n > 0 || conf->report.robots)
+		weekly_schedule(w);
+	return w;
+}
+
+void
+weekly_reconfigure(struct weekly *w, const struct config *conf)
+{
+	w->conf = conf;
+	evtimer_del(w->ev);
+	if (!w->stopping && (conf->report.mail_to.n > 0 || conf->report.robots))
+		weekly_schedule(w);
+}
+
+/* The incidents are back from Redis: a slot waiting for them goes now. */
+void
+weekly_incidents_ready(struct weekly *w)
+{
+	w->restored = 1;
+	if (w->waiting && !w->stopping) {
+		evtimer_del(w->ev);
+		weekly_cb(-1, 0, w);
+	}
+}
+
+void
+weekly_stop(struct weekly *w)
+{
+	w->stopping = 1;
+	evtimer_del(w->ev);
+	if (w->job != NULL) /* its answer comes after us */
+		w->job->w = NULL;
+	w->job = NULL;
+}
+
+void
+weekly_free(struct weekly *w)
+{
+	if (w == NULL)
+		return;
+	weekly_stop(w);
+	event_free(w->ev);
+	free(w);
+}
