@@ -332,6 +332,11 @@ void api_link_up(struct api *);
 void api_bind_feeds(struct api *, struct feeds *);
 void api_free(struct api *);
 
+/* dashboard.c */
+/* The on-call page at /dashboard (/ redirects to it): static, embedded at
+ * build time, all data through the API.  0, or -1 if not routed. */
+int dashboard_init(struct httpd *);
+
 /* spool.c */
 struct spool;
 struct spool *spool_open(const char *, const char *, char *, size_t);

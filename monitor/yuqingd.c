@@ -558,6 +558,8 @@ daemon_start(struct daemon *d)
 	d->api = api_new(d->conf, d->incidents, d->store, d->httpd);
 	if (d->api == NULL)
 		fatalx("cannot serve the api");
+	if (dashboard_init(d->httpd) == -1)
+		fatalx("cannot serve the dashboard");
 	api_bind_feeds(d->api, d->feeds);
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0) {
 		d->watchdog_ev =

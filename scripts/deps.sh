@@ -6,7 +6,14 @@ set -eu
 PKGS="gcc make cmake pkg-config libc6-dev
  libevent-dev libcurl4-openssl-dev libxml2-dev libhiredis-dev libpcre2-dev
  libconfig-dev libjansson-dev libsystemd-dev libcmocka-dev libssl-dev
- redis-server python3 python3-aiosmtpd valgrind tzdata curl procps clang-format git libopencc-dev opencc openssl"
+ redis-server python3 python3-aiosmtpd valgrind tzdata curl procps clang-format git libopencc-dev opencc
+ chromium fonts-wqy-microhei openssl"
+# The dashboard's browser test: playwright-core (npm, tests/browser) on node
+# >= 20 drives Debian's chromium; a CJK font makes its screenshots legible.
+# node and npm from Debian only if none is there (NodeSource's nodejs
+# brings its own npm, and Debian's npm would conflict with it).
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
 
 missing=""
 for p in $PKGS; do
