@@ -1,6 +1,6 @@
 #!/bin/sh
 # The demo: build, then run yuqingd with the example configuration against a
-# private redis-server (unix socket under .demo/, no persistence) and a fast
+# private redis-server (unix socket and append-only file under .demo/) and a fast
 # clock (one monitored hour per real second).  It shows start-up, /healthz,
 # a reload (SIGHUP), Redis going away and coming back, and a clean stop.
 # Later stages of the project extend this story with feeds and incidents.
@@ -27,7 +27,7 @@ trap cleanup EXIT INT TERM
 
 start_redis() {
 	redis-server --port 0 --unixsocket "$demo/redis.sock" --unixsocketperm 700 \
-		--save '' --appendonly no --dir "$demo" --logfile "$demo/redis.log" &
+		--save '' --appendonly yes --dir "$demo" --logfile "$demo/redis.log" &
 	redis_pid=$!
 	i=0
 	until redis-cli -s "$demo/redis.sock" ping >/dev/null 2>&1; do
@@ -169,13 +169,12 @@ done
 redis-cli -s "$demo/redis.sock" --raw xrange yq:events - + | paste -sd' ' | cut -c1-200
 redis-cli -s "$demo/redis.sock" hmget yq:feed:rsshub last_error failures down | paste -sd' '
 
-say "the on-call officer records the authoritative release (yuqingctl respond), then the week's report"
+say "the on-call officer records the authoritative release (yuqingctl respond)"
 export YQ_TOKEN=demo-only-operator-token-0123456789
 ctl() { build/yuqingctl "$@" -c "$demo/yuqing.conf"; }
 ctl list | sed 's/^/  /'
 mine=$(ctl list --json --class major | python3 -c 'import json,sys; print(json.load(sys.stdin)["incidents"][0]["id"])')
 ctl respond "$mine" release https://www.huainan.gov.cn/datong/notice/1 "区政府发布情况通报" | sed 's/^/  /'
-ctl report | sed 's/^/  /'
 
 say "reloading the configuration (SIGHUP)"
 kill -HUP "$yq_pid"
@@ -203,8 +202,33 @@ say "what yuqingd logged"
 cat "$demo/yuqingd.log"
 say "what it recorded in redis"
 redis-cli -s "$demo/redis.sock" hgetall yq:daemon | paste - -
-kill "$web_pid" 2>/dev/null || true
-web_pid=""
-kill "$smtp_pid" 2>/dev/null || true
-smtp_pid=""
 [ "$rc" = 0 ]
+
+say "Monday 09:00: yuqingd (restarted at 08:59:30) mails the week's report to the director"
+build/yuqingd --foreground --config "$demo/yuqing.conf" --time-scale 60 \
+	--time-start 2026-11-30T08:59:30+08:00 >"$demo/yuqingd-monday.log" 2>&1 &
+yq_pid=$!
+i=0
+until grep -q '舆情时效周报' "$demo/mailbox.txt" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 150 ] || { cat "$demo/yuqingd-monday.log"; echo "demo: no report mail" >&2; exit 1; }
+	sleep 0.1
+done
+sleep 0.3
+awk '/^✉/{head = $0; show = 0; next} /^  Subject:/{show = /舆情时效周报/; if (show) print head} show' \
+	"$demo/mailbox.txt" | sed 's/^/  /'
+
+say "the week's report (yuqingctl report --at Friday): detected, warned, escalated, acknowledged, responded"
+ctl report --at 1795752000000 | sed 's/^/  /'
+
+say "the on-call dashboard"
+echo "  http://127.0.0.1:$port/dashboard   (token: $YQ_TOKEN)"
+if [ "${YQ_DEMO_KEEP:-}" = 1 ]; then
+	echo "  yuqingd keeps running (YQ_DEMO_KEEP=1): open the address above; Ctrl-C stops it"
+	wait "$yq_pid" || true
+else
+	echo "  (run with YQ_DEMO_KEEP=1 to keep yuqingd running and open it)"
+	kill -TERM "$yq_pid"
+	wait "$yq_pid" || true
+fi
+yq_pid=""

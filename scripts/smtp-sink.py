@@ -25,6 +25,12 @@ class Handler:
                      % (msg["To"], msg["Subject"], msg["Date"], msg["Message-ID"]))
             for line in (body.get_content() if body else "").splitlines():
                 fh.write("  | %s\n" % line)
+            if msg.get_body(preferencelist=("html",)) is not None:
+                fh.write("  + an HTML part\n")
+            for att in msg.iter_attachments():
+                fh.write("  + attached: %s (%s, %d bytes)\n"
+                         % (att.get_filename(), att.get_content_type(),
+                            len(att.get_payload(decode=True) or b"")))
         return "250 OK"
 
 

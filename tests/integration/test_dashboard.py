@@ -147,6 +147,21 @@ class DashboardTest(ApiFixture):
         self.assertEqual(h["Allow"], "GET, HEAD")
         self.assertEqual(self.fetch("/dashboard/x")[0], 404)
         self.assertEqual(self.fetch("/dashboard.html")[0], 404)
+        # path traversal on the static files, sent verbatim: never a file
+        import http.client
+        for p in ("/dashboard/../../../etc/passwd", "/../etc/passwd",
+                  "/dashboard.js/..%2F..%2Fetc%2Fpasswd", "/%2e%2e/%2e%2e/etc/passwd",
+                  "/dashboard/..%2f..%2fCMakeLists.txt", "//etc/passwd"):
+            c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=10)
+            c.putrequest("GET", p, skip_host=True, skip_accept_encoding=True)
+            c.putheader("Host", "127.0.0.1")
+            c.endheaders()
+            r = c.getresponse()
+            body = r.read()
+            c.close()
+            self.assertIn(r.status, (400, 404), p)
+            self.assertNotIn(b"root:", body)
+            self.assertNotIn(b"cmake_minimum_required", body)
 
     def run_browser(self):
         env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
