@@ -90,6 +90,13 @@ typedef void (*istore_save_fn)(const struct incident *, const char *event,
                                void *arg);
 void incidentstore_on_save(struct incidentstore *, istore_save_fn, void *);
 int64_t incidentstore_alerts(const struct incidentstore *);
+/* The stored incidents first seen in [from, to), at most max of them, read
+ * without blocking: cb gets them (v[n], owned by the call) and ok (0 if
+ * the link dropped meanwhile: v holds what came), exactly once, later.
+ * -1 (no call) if Redis cannot take the request now. */
+typedef void (*istore_seen_cb)(struct incident *v, size_t n, int ok, void *arg);
+int incidentstore_seen(struct incidentstore *, int64_t from, int64_t to,
+                       size_t max, istore_seen_cb, void *arg);
 void incidentstore_free(struct incidentstore *);
 
 /* mail.c */
@@ -330,6 +337,7 @@ struct api *api_new(const struct config *, struct incidents *, struct store *,
 void api_reconfigure(struct api *, const struct config *);
 void api_link_up(struct api *);
 void api_bind_feeds(struct api *, struct feeds *);
+void api_bind_istore(struct api *, struct incidentstore *); /* reports */
 void api_free(struct api *);
 
 /* dashboard.c */
@@ -689,12 +697,13 @@ void report_label(const struct report *, char *buf, size_t size);
 
 /* weekly.c */
 /* The report of period (and the one before, for the trend) from the
- * incidents in memory and the delivery stream: cb gets it (borrowed for
- * the call) or NULL and why, exactly once, maybe before report_collect
- * returns.  -1 (no call) if out of memory. */
+ * incidents in memory, those stored in Redis (istore, may be NULL: closed
+ * incidents leave memory at a restart) and the delivery stream: cb gets
+ * it (borrowed for the call) or NULL and why, exactly once, maybe before
+ * report_collect returns.  -1 (no call) if out of memory. */
 typedef void (*report_collect_cb)(const struct report *, const char *error,
                                   void *arg);
-int report_collect(struct store *, struct incidents *,
+int report_collect(struct store *, struct incidents *, struct incidentstore *,
                    const struct report_period *, int64_t now, report_collect_cb,
                    void *);
 /* A rendering as a malloc'd string of *len bytes (len may be NULL). */
@@ -703,7 +712,8 @@ char *report_render(const struct report *,
 /* The Monday mail of the past week's report (config report.*). */
 struct weekly;
 struct weekly *weekly_new(struct event_base *, const struct config *,
-                          struct store *, struct incidents *, struct deliver *);
+                          struct store *, struct incidents *,
+                          struct incidentstore *, struct deliver *);
 void weekly_reconfigure(struct weekly *, const struct config *);
 void weekly_incidents_ready(struct weekly *); /* restored from Redis */
 void weekly_stop(struct weekly *);

@@ -42,6 +42,7 @@ struct api {
 	struct incidents *incidents;
 	struct store *store;
 	struct feeds *feeds;
+	struct incidentstore *istore; /* the report reads closed incidents */
 	struct api_token *tokens;
 	size_t ntokens;
 	char prev[AUDIT_HASH_SIZE]; /* the audit trail's last hash */
@@ -409,6 +410,12 @@ api_feeds(struct api *a, struct evhttp_request *req)
 	if (a->feeds != NULL)
 		feeds_each(a->feeds, api_feed_cb, list);
 	httpd_reply_json(req, 200, "OK", json_pack("{s:o}", "feeds", list));
+}
+
+void
+api_bind_istore(struct api *a, struct incidentstore *st)
+{
+	a->istore = st;
 }
 
 void
@@ -796,8 +803,8 @@ api_report(struct api *a, struct evhttp_request *req)
 	/* the close callback first: the answer may come at once */
 	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
 	                              api_report_close_cb, rp);
-	if (report_collect(a->store, a->incidents, &period, clock_now_ms(),
-	                   api_report_cb, rp) == -1) {
+	if (report_collect(a->store, a->incidents, a->istore, &period,
+	                   clock_now_ms(), api_report_cb, rp) == -1) {
 		evhttp_connection_set_closecb(
 		    evhttp_request_get_connection(req), NULL, NULL);
 		free(rp);

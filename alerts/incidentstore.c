@@ -326,6 +326,11 @@ istore_save_cb(const struct incident *inc, const char *event,
 		store_command(st->store, NULL, NULL, "EVAL %s 2 %s %s:items",
 		              istore_append_script, src, key);
 	}
+	/* every incident by when it was first seen: the report reads the
+	 * closed ones of a period from here */
+	store_command(st->store, NULL, NULL, "ZADD %s:incidents:seen %lld %llu",
+	              store_prefix(st->store), (long long)inc->first_seen,
+	              (unsigned long long)inc->id);
 	if (inc->state == INC_OPEN || inc->state == INC_ACKED)
 		store_command(
 		    st->store, NULL, NULL, "SADD %s:incidents:open %llu",
@@ -742,33 +747,47 @@ istore_restored(struct incidentstore *st)
  * string is taken as absent; a milestone is active if any of its fields
  * is there.
  */
+static int
+istore_parse(const redisReply *r, struct incident *inc)
+{
+	size_t i, f;
+	int k;
+
+	memset(inc, 0, sizeof(*inc));
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != ISTORE_NFIELDS)
+		return -1;
+	for (i = 0; i < ISTORE_NTAB; i++)
+		if (r->element[i]->type == REDIS_REPLY_STRING)
+			istore_get(&istore_tab[i], inc, r->element[i]->str);
+	for (k = 0; k < MS_COUNT; k++)
+		for (f = 0; f < ISTORE_MS_FIELDS; f++, i++) {
+			if (r->element[i]->type != REDIS_REPLY_STRING)
+				continue;
+			inc->ms[k].active = 1;
+			istore_get(&istore_ms_tab[f], &inc->ms[k],
+			           r->element[i]->str);
+		}
+	return 0;
+}
+
 static void
 istore_load_cb(redisReply *r, void *arg)
 {
 	struct incidentstore *st = arg;
 	struct incident inc;
-	size_t i, f;
-	int k;
 
 	st->restore_inflight--;
 	if (r == NULL) {
 		st->restore_lost = 1; /* link_up starts the restore again */
 		return;
 	}
-	memset(&inc, 0, sizeof(inc));
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == ISTORE_NFIELDS) {
-		for (i = 0; i < ISTORE_NTAB; i++)
-			if (r->element[i]->type == REDIS_REPLY_STRING)
-				istore_get(&istore_tab[i], &inc,
-				           r->element[i]->str);
-		for (k = 0; k < MS_COUNT; k++)
-			for (f = 0; f < ISTORE_MS_FIELDS; f++, i++) {
-				if (r->element[i]->type != REDIS_REPLY_STRING)
-					continue;
-				inc.ms[k].active = 1;
-				istore_get(&istore_ms_tab[f], &inc.ms[k],
-				           r->element[i]->str);
-			}
+	if (istore_parse(r, &inc) == 0) {
+		if (inc.id != 0) /* indexed before the index existed */
+			store_command(st->store, NULL, NULL,
+			              "ZADD %s:incidents:seen %lld %llu",
+			              store_prefix(st->store),
+			              (long long)inc.first_seen,
+			              (unsigned long long)inc.id);
 		if (inc.id != 0 &&
 		    incidents_restore(st->incidents, &inc) == 0 &&
 		    st->on_save != NULL) {
@@ -809,8 +828,10 @@ istore_hmget_names(char (*names)[48], size_t n)
  * every partial write, so 100,000 commands queued at once cost more in
  * memmove than in parsing) and Redis and the daemon working side by side.
  */
-static void
-istore_load_more(struct incidentstore *st)
+/* HMGET every stored field of incident id; cb gets the reply. */
+static int
+istore_hmget(struct incidentstore *st, uint64_t id, store_reply_cb cb,
+             void *arg)
 {
 	static char names[ISTORE_NFIELDS][48];
 	const char *argv[ISTORE_NFIELDS + 2];
@@ -825,22 +846,140 @@ istore_load_more(struct incidentstore *st)
 		argv[i + 2] = names[i];
 		lens[i + 2] = strlen(names[i]);
 	}
+	snprintf(key, sizeof(key), "%s:incident:%llu", store_prefix(st->store),
+	         (unsigned long long)id);
+	argv[1] = key;
+	lens[1] = strlen(key);
+	return store_command_argv(st->store, cb, arg, (int)ISTORE_NFIELDS + 2,
+	                          argv, lens);
+}
+
+static void
+istore_load_more(struct incidentstore *st)
+{
 	while (st->restore_inflight < ISTORE_RESTORE_WINDOW &&
 	       st->restore_next < st->nrestore) {
-		snprintf(key, sizeof(key), "%s:incident:%llu",
-		         store_prefix(st->store),
-		         (unsigned long long)st->restore_ids[st->restore_next]);
-		argv[1] = key;
-		lens[1] = strlen(key);
-		if (store_command_argv(st->store, istore_load_cb, st,
-		                       (int)ISTORE_NFIELDS + 2, argv,
-		                       lens) == -1) {
+		if (istore_hmget(st, st->restore_ids[st->restore_next],
+		                 istore_load_cb, st) == -1) {
 			st->restore_lost = 1;
 			return;
 		}
 		st->restore_next++;
 		st->restore_inflight++;
 	}
+}
+
+/*
+ * Reading the incidents first seen in a period (for the report): the ids
+ * from PREFIX:incidents:seen, then the incidents, ISTORE_RESTORE_WINDOW
+ * reads in flight, into v; cb once at the end.
+ */
+struct istore_scan {
+	struct incidentstore *st;
+	istore_seen_cb cb;
+	void *arg;
+	uint64_t *ids;
+	size_t nids, next, inflight;
+	struct incident *v;
+	size_t n;
+	int failed;
+};
+
+static void
+istore_scan_end(struct istore_scan *sc)
+{
+	sc->cb(sc->v, sc->n, !sc->failed, sc->arg);
+	free(sc->v);
+	free(sc->ids);
+	free(sc);
+}
+
+static void istore_scan_more(struct istore_scan *);
+
+static void
+istore_scan_cb(redisReply *r, void *arg)
+{
+	struct istore_scan *sc = arg;
+
+	sc->inflight--;
+	if (r == NULL)
+		sc->failed = 1;
+	else if (istore_parse(r, &sc->v[sc->n]) == 0 && sc->v[sc->n].id != 0)
+		sc->n++;
+	istore_scan_more(sc);
+}
+
+static void
+istore_scan_more(struct istore_scan *sc)
+{
+	while (!sc->failed && sc->inflight < ISTORE_RESTORE_WINDOW &&
+	       sc->next < sc->nids) {
+		if (istore_hmget(sc->st, sc->ids[sc->next], istore_scan_cb,
+		                 sc) == -1) {
+			sc->failed = 1;
+			break;
+		}
+		sc->next++;
+		sc->inflight++;
+	}
+	if (sc->inflight == 0)
+		istore_scan_end(sc);
+}
+
+static void
+istore_scan_ids_cb(redisReply *r, void *arg)
+{
+	struct istore_scan *sc = arg;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		sc->failed = 1;
+		istore_scan_end(sc);
+		return;
+	}
+	sc->ids = calloc(r->elements + 1, sizeof(*sc->ids));
+	sc->v = calloc(r->elements + 1, sizeof(*sc->v));
+	if (sc->ids == NULL || sc->v == NULL) {
+		sc->failed = 1;
+		istore_scan_end(sc);
+		return;
+	}
+	for (i = 0; i < r->elements; i++) {
+		char *end;
+		uint64_t id;
+
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;
+		id = strtoull(r->element[i]->str, &end, 10);
+		if (id != 0 && *end == '\0')
+			sc->ids[sc->nids++] = id;
+	}
+	istore_scan_more(sc);
+}
+
+int
+incidentstore_seen(struct incidentstore *st, int64_t from, int64_t to,
+                   size_t max, istore_seen_cb cb, void *arg)
+{
+	struct istore_scan *sc;
+
+	if (!store_accepting(st->store))
+		return -1;
+	sc = calloc(1, sizeof(*sc));
+	if (sc == NULL)
+		return -1;
+	sc->st = st;
+	sc->cb = cb;
+	sc->arg = arg;
+	if (store_command(st->store, istore_scan_ids_cb, sc,
+	                  "ZRANGEBYSCORE %s:incidents:seen %lld (%lld LIMIT 0 "
+	                  "%lld",
+	                  store_prefix(st->store), (long long)from,
+	                  (long long)to, (long long)max) == -1) {
+		free(sc);
+		return -1;
+	}
+	return 0;
 }
 
 /* The open set: its ids, then the incidents in windows. */

@@ -19,11 +19,19 @@
 
 #define WEEKLY_WEEK_MS  (7 * 24 * 3600 * INT64_C(1000))
 #define WEEKLY_RETRY_MS 5000 /* Redis away: look again (real ms) */
+/* Stored incidents read for a report: first seen from this long before
+ * the previous period (a milestone is due at most 48 h after its clock
+ * starts, plus clock skew) to the period's end; at most this many. */
+#define REPORT_SEEN_BEFORE (7 * 24 * 3600 * INT64_C(1000))
+#define REPORT_SEEN_MAX    20000
 
 /* Collecting ------------------------------------------------------------ */
 
 struct report_collect {
+	struct store *store;
 	struct incidents *incidents;
+	struct incident *stored; /* from Redis (closed ones leave memory) */
+	size_t nstored;
 	struct report_period period, prev;
 	int64_t now;
 	report_collect_cb cb;
@@ -108,6 +116,33 @@ report_deliveries(const redisReply *r, const struct report_collect *c,
 	return nd;
 }
 
+static int
+report_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The stored incidents that memory does not hold (memory is newer). */
+static void
+report_add_stored(const struct report_collect *c, struct report_incs *l)
+{
+	uint64_t *ids = calloc(l->n + 1, sizeof(*ids));
+	size_t i, n = l->n;
+
+	if (ids == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		ids[i] = l->v[i].id;
+	qsort(ids, n, sizeof(*ids), report_cmp_u64);
+	for (i = 0; i < c->nstored; i++)
+		if (bsearch(&c->stored[i].id, ids, n, sizeof(*ids),
+		            report_cmp_u64) == NULL)
+			report_inc_cb(&c->stored[i], l);
+	free(ids);
+}
+
 static void
 report_collect_cb_(redisReply *r, void *arg)
 {
@@ -120,7 +155,7 @@ report_collect_cb_(redisReply *r, void *arg)
 
 	if (!ok)
 		r = NULL; /* an error reply: no deliveries, the rest still */
-	incs.cap = incidents_count(c->incidents) + 1;
+	incs.cap = incidents_count(c->incidents) + c->nstored + 1;
 	incs.v = calloc(incs.cap, sizeof(*incs.v));
 	dv = calloc(r != NULL ? r->elements + 1 : 1, sizeof(*dv));
 	memset(&rep, 0, sizeof(rep));
@@ -129,6 +164,7 @@ report_collect_cb_(redisReply *r, void *arg)
 		goto out;
 	}
 	incidents_each(c->incidents, report_inc_cb, &incs);
+	report_add_stored(c, &incs);
 	memset(&in, 0, sizeof(in));
 	in.period = c->period;
 	in.previous = c->prev;
@@ -148,29 +184,60 @@ report_collect_cb_(redisReply *r, void *arg)
 out:
 	free(incs.v);
 	free(dv);
+	free(c->stored);
 	free(c);
+}
+
+static void
+report_deliveries_ask(struct report_collect *c)
+{
+	if (!store_accepting(c->store) ||
+	    store_command(c->store, report_collect_cb_, c,
+	                  "XREVRANGE %s:deliveries + - COUNT 200000",
+	                  store_prefix(c->store)) == -1)
+		report_collect_cb_(NULL, c); /* no deliveries: the rest still */
+}
+
+/* The stored incidents are here: keep them, then the deliveries. */
+static void
+report_seen_cb(struct incident *v, size_t n, int ok, void *arg)
+{
+	struct report_collect *c = arg;
+
+	if (!ok)
+		log_warnx("report: the link dropped while reading stored "
+		          "incidents: read=%zu",
+		          n);
+	if (n > 0 && (c->stored = calloc(n, sizeof(*c->stored))) != NULL) {
+		memcpy(c->stored, v, n * sizeof(*v));
+		c->nstored = n;
+	}
+	report_deliveries_ask(c);
 }
 
 int
 report_collect(struct store *st, struct incidents *is,
-               const struct report_period *period, int64_t now,
-               report_collect_cb cb, void *arg)
+               struct incidentstore *istore, const struct report_period *period,
+               int64_t now, report_collect_cb cb, void *arg)
 {
 	struct report_collect *c = calloc(1, sizeof(*c));
 
 	if (c == NULL)
 		return -1;
+	c->store = st;
 	c->incidents = is;
 	c->period = *period;
 	report_previous(period, &c->prev);
 	c->now = now;
 	c->cb = cb;
 	c->arg = arg;
-	if (!store_accepting(st) ||
-	    store_command(st, report_collect_cb_, c,
-	                  "XREVRANGE %s:deliveries + - COUNT 200000",
-	                  store_prefix(st)) == -1)
-		report_collect_cb_(NULL, c); /* no deliveries: the rest still */
+	/* closed incidents are not in memory after a restart: read the
+	 * period's from Redis (without Redis: memory only) */
+	if (istore == NULL ||
+	    incidentstore_seen(istore, c->prev.start - REPORT_SEEN_BEFORE,
+	                       period->end, REPORT_SEEN_MAX, report_seen_cb,
+	                       c) == -1)
+		report_deliveries_ask(c);
 	return 0;
 }
 
@@ -210,6 +277,7 @@ struct weekly {
 	const struct config *conf;
 	struct store *store;
 	struct incidents *incidents;
+	struct incidentstore *istore;
 	struct deliver *deliver;
 	struct event *ev;
 	int64_t slot; /* the slot the timer is armed for (monitored ms) */
@@ -323,8 +391,8 @@ weekly_send(struct weekly *w, int64_t slot)
 	job->w = w;
 	job->slot = slot;
 	w->job = job;
-	if (report_collect(w->store, w->incidents, &wk, clock_now_ms(),
-	                   weekly_ready, job) == -1) {
+	if (report_collect(w->store, w->incidents, w->istore, &wk,
+	                   clock_now_ms(), weekly_ready, job) == -1) {
 		w->job = NULL;
 		free(job);
 	}
@@ -391,7 +459,8 @@ weekly_schedule(struct weekly *w)
 
 struct weekly *
 weekly_new(struct event_base *base, const struct config *conf, struct store *st,
-           struct incidents *is, struct deliver *d)
+           struct incidents *is, struct incidentstore *istore,
+           struct deliver *d)
 {
 	struct weekly *w = calloc(1, sizeof(*w));
 
@@ -401,6 +470,7 @@ weekly_new(struct event_base *base, const struct config *conf, struct store *st,
 	w->conf = conf;
 	w->store = st;
 	w->incidents = is;
+	w->istore = istore;
 	w->deliver = d;
 	w->ev = evtimer_new(base, weekly_cb, w);
 	if (w->ev == NULL) {

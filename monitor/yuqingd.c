@@ -535,8 +535,8 @@ daemon_start(struct daemon *d)
 	incidentstore_on_alert(d->istore, daemon_alert_cb, d);
 	incidentstore_on_save(d->istore, daemon_incident_cb, d);
 	deliver_bind(d->deliver, d->incidents);
-	d->weekly =
-	    weekly_new(d->base, d->conf, d->store, d->incidents, d->deliver);
+	d->weekly = weekly_new(d->base, d->conf, d->store, d->incidents,
+	                       d->istore, d->deliver);
 	if (d->weekly == NULL)
 		fatalx("cannot schedule the weekly report");
 	feedstore_on_event(d->feedstore, daemon_feed_event_cb, d);
@@ -561,6 +561,7 @@ daemon_start(struct daemon *d)
 	if (dashboard_init(d->httpd) == -1)
 		fatalx("cannot serve the dashboard");
 	api_bind_feeds(d->api, d->feeds);
+	api_bind_istore(d->api, d->istore);
 	if (sd_watchdog_enabled(0, &d->watchdog_usec) > 0) {
 		d->watchdog_ev =
 		    event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb, d);

@@ -601,6 +601,32 @@ class ApiTest(ApiFixture):
         self.assertNotIn("<script", html)
         self.assertEqual(self.ctl("report", "--format", "pdf")[0], 1)  # 400
 
+    def test_report_after_restart(self):
+        """Closed and dismissed incidents leave the daemon's memory at a
+        restart (only open ones are restored): the report reads them from
+        Redis, so a restart changes none of its counts."""
+        self.wait_incidents()
+        incs = {i["class"]: i for i in self.listing()}
+        self.assertEqual(self.action(incs["ordinary"]["id"], "dismiss",
+                                     {"reason": "误报"})[0], 200)
+        at = str(self.milestone(incs["major"], "release")["due"])
+
+        def counts():
+            rc, out, err = self.ctl("report", "--format", "json", "--at", at)
+            self.assertEqual(rc, 0, err)
+            rep = json.loads(out)
+            return rep["incidents"], None
+        before = counts()
+        self.assertEqual((before[0]["opened"], before[0]["dismissed"]), (1, 1), before)
+        conf = (self.d.config, self.d.port)
+        now = self.d.healthz()[1]["now"]
+        self.d.stop()
+        self.assertEqual(self.d.returncode, 0, self.d.log()[-3000:])
+        self.d = Daemon(conf, args=["--time-scale", str(self.TIME_SCALE),
+                                    "--time-start", now]).start()
+        wait_for(lambda: len(self.listing()) == 1, timeout=10, what="the open incident back")
+        self.assertEqual(counts()[0], before[0])
+
     def test_rate_limit_per_client(self):
         """A client that floods the API (over api.burst, 100) gets 429
         with Retry-After; a second later (api.rate, 20/s) it may go on."""
