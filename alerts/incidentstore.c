@@ -782,12 +782,6 @@ istore_load_cb(redisReply *r, void *arg)
 		return;
 	}
 	if (istore_parse(r, &inc) == 0) {
-		if (inc.id != 0) /* indexed before the index existed */
-			store_command(st->store, NULL, NULL,
-			              "ZADD %s:incidents:seen %lld %llu",
-			              store_prefix(st->store),
-			              (long long)inc.first_seen,
-			              (unsigned long long)inc.id);
 		if (inc.id != 0 &&
 		    incidents_restore(st->incidents, &inc) == 0 &&
 		    st->on_save != NULL) {
