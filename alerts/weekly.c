@@ -286,6 +286,8 @@ struct weekly {
 	int waiting;  /* for Redis, to send the slot */
 	int restored; /* the incidents came back from Redis (once is enough) */
 	int64_t sent; /* reports handed to delivery (for tests, logs) */
+	int64_t done; /* the last slot this run handled (a reload does not
+	               * make the same report again) */
 };
 
 static void weekly_arm(struct weekly *);
@@ -429,6 +431,7 @@ weekly_cb(evutil_socket_t fd, short what, void *arg)
 	} else {
 		weekly_send(w, w->slot);
 	}
+	w->done = w->slot;
 	w->slot += WEEKLY_WEEK_MS;
 	weekly_arm(w);
 }
@@ -451,7 +454,7 @@ weekly_schedule(struct weekly *w)
 
 	if (last < 0)
 		return;
-	w->slot = now - last <= w->conf->report.catch_up
+	w->slot = now - last <= w->conf->report.catch_up && last > w->done
 	              ? last
 	              : last + WEEKLY_WEEK_MS;
 	weekly_arm(w);

@@ -11,6 +11,7 @@ after."""
 import datetime
 import json
 import os
+import signal
 import sys
 import time
 import unittest
@@ -178,6 +179,11 @@ class WeeklyTest(LoopbackTest):
         d = self.start(conf, MONDAY_9 + datetime.timedelta(hours=6), scale=60)
         try:
             self.wait(d, lambda: len(self.reports()) >= 2, 20, "caught-up mails")
+            # a reload the same day does not make the report again
+            d.kill(signal.SIGHUP)
+            d.wait_log("configuration reloaded", timeout=10)
+            time.sleep(0.5)
+            self.assertEqual(d.log().count("weekly report handed"), 1, d.log()[-3000:])
         finally:
             d.stop()
         self.assertEqual(d.returncode, 0, d.log()[-3000:])
