@@ -90,10 +90,10 @@ typedef void (*istore_save_fn)(const struct incident *, const char *event,
                                void *arg);
 void incidentstore_on_save(struct incidentstore *, istore_save_fn, void *);
 int64_t incidentstore_alerts(const struct incidentstore *);
-/* The stored incidents first seen in [from, to), at most max of them, read
- * without blocking: cb gets them (v[n], owned by the call) and ok (0 if
- * the link dropped meanwhile: v holds what came), exactly once, later.
- * -1 (no call) if Redis cannot take the request now. */
+/* The stored incidents first seen in [from, to), the latest max of them,
+ * read without blocking: cb gets them (v[n], malloc'd, the callee frees
+ * it) and ok (0 if the link dropped meanwhile: v holds what came), exactly
+ * once, later.  -1 (no call) if Redis cannot take the request now. */
 typedef void (*istore_seen_cb)(struct incident *v, size_t n, int ok, void *arg);
 int incidentstore_seen(struct incidentstore *, int64_t from, int64_t to,
                        size_t max, istore_seen_cb, void *arg);
@@ -699,10 +699,12 @@ void report_label(const struct report *, char *buf, size_t size);
 /* The report of period (and the one before, for the trend) from the
  * incidents in memory, those stored in Redis (istore, may be NULL: closed
  * incidents leave memory at a restart) and the delivery stream: cb gets
- * it (borrowed for the call) or NULL and why, exactly once, maybe before
- * report_collect returns.  -1 (no call) if out of memory. */
-typedef void (*report_collect_cb)(const struct report *, const char *error,
-                                  void *arg);
+ * it (borrowed for the call, status 0), or NULL with status 503 (Redis did
+ * not answer: the report would be incomplete) or 500 and why; exactly
+ * once, maybe before report_collect returns.  -1 (no call) if out of
+ * memory. */
+typedef void (*report_collect_cb)(const struct report *, int status,
+                                  const char *error, void *arg);
 int report_collect(struct store *, struct incidents *, struct incidentstore *,
                    const struct report_period *, int64_t now, report_collect_cb,
                    void *);

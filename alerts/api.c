@@ -726,7 +726,8 @@ api_report_close_cb(struct evhttp_connection *c, void *arg)
 }
 
 static void
-api_report_cb(const struct report *rep, const char *error, void *arg)
+api_report_cb(const struct report *rep, int status, const char *error,
+              void *arg)
 {
 	static const char *const types[] = {
 	    "text/plain; charset=utf-8", "text/csv; charset=utf-8",
@@ -745,7 +746,10 @@ api_report_cb(const struct report *rep, const char *error, void *arg)
 	evhttp_connection_set_closecb(evhttp_request_get_connection(rp->req),
 	                              NULL, NULL);
 	if (rep == NULL) {
-		api_error(rp->req, 500, "Internal Server Error", error);
+		api_error(rp->req, status == 503 ? 503 : 500,
+		          status == 503 ? "Service Unavailable"
+		                        : "Internal Server Error",
+		          error);
 	} else if ((text = report_render(rep, writers[rp->format], &len)) ==
 	           NULL) {
 		api_error(rp->req, 500, "Internal Server Error",

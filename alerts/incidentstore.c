@@ -873,7 +873,7 @@ struct istore_scan {
 	istore_seen_cb cb;
 	void *arg;
 	uint64_t *ids;
-	size_t nids, next, inflight;
+	size_t nids, next, inflight, max;
 	struct incident *v;
 	size_t n;
 	int failed;
@@ -882,8 +882,7 @@ struct istore_scan {
 static void
 istore_scan_end(struct istore_scan *sc)
 {
-	sc->cb(sc->v, sc->n, !sc->failed, sc->arg);
-	free(sc->v);
+	sc->cb(sc->v, sc->n, !sc->failed, sc->arg); /* v is the callee's */
 	free(sc->ids);
 	free(sc);
 }
@@ -924,21 +923,27 @@ static void
 istore_scan_ids_cb(redisReply *r, void *arg)
 {
 	struct istore_scan *sc = arg;
-	size_t i;
+	size_t i, n;
 
 	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
 		sc->failed = 1;
 		istore_scan_end(sc);
 		return;
 	}
-	sc->ids = calloc(r->elements + 1, sizeof(*sc->ids));
-	sc->v = calloc(r->elements + 1, sizeof(*sc->v));
+	/* never more than asked for, whatever the reply says */
+	n = r->elements < sc->max ? r->elements : sc->max;
+	if (n == sc->max)
+		log_warnx("report: the latest %zu stored incidents are read, "
+		          "older ones of the period are left out",
+		          sc->max);
+	sc->ids = calloc(n + 1, sizeof(*sc->ids));
+	sc->v = calloc(n + 1, sizeof(*sc->v));
 	if (sc->ids == NULL || sc->v == NULL) {
 		sc->failed = 1;
 		istore_scan_end(sc);
 		return;
 	}
-	for (i = 0; i < r->elements; i++) {
+	for (i = 0; i < n; i++) {
 		char *end;
 		uint64_t id;
 
@@ -965,11 +970,14 @@ incidentstore_seen(struct incidentstore *st, int64_t from, int64_t to,
 	sc->st = st;
 	sc->cb = cb;
 	sc->arg = arg;
-	if (store_command(st->store, istore_scan_ids_cb, sc,
-	                  "ZRANGEBYSCORE %s:incidents:seen %lld (%lld LIMIT 0 "
-	                  "%lld",
-	                  store_prefix(st->store), (long long)from,
-	                  (long long)to, (long long)max) == -1) {
+	sc->max = max;
+	/* the latest first: past the cap, the oldest are left out */
+	if (store_command(
+	        st->store, istore_scan_ids_cb, sc,
+	        "ZREVRANGEBYSCORE %s:incidents:seen (%lld %lld LIMIT 0 "
+	        "%lld",
+	        store_prefix(st->store), (long long)to, (long long)from,
+	        (long long)max) == -1) {
 		free(sc);
 		return -1;
 	}

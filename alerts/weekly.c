@@ -6,7 +6,7 @@
  * clock) the past ISO week's report goes to report.mail_to as HTML with
  * the CSV attached, and its summary to the group robots.  Each delivery
  * is keyed by the week (deliver.c claims it in Redis), so a restart, a
- * second daemon or a slot caught up after downtime never sends it twice.
+ * reload or a slot caught up after downtime never sends it twice.
  * A slot missed while the daemon was down is still sent if it started
  * within report.catch_up of it.
  */
@@ -19,6 +19,7 @@
 
 #define WEEKLY_WEEK_MS  (7 * 24 * 3600 * INT64_C(1000))
 #define WEEKLY_RETRY_MS 5000 /* Redis away: look again (real ms) */
+#define WEEKLY_TEXT_MAX 4096 /* the mail's text and the robot's (deliver.c) */
 /* Stored incidents read for a report: first seen from this long before
  * the previous period (a milestone is due at most 48 h after its clock
  * starts, plus clock skew) to the period's end; at most this many. */
@@ -29,6 +30,7 @@
 
 struct report_collect {
 	struct store *store;
+	int partial; /* Redis did not answer all: no report */
 	struct incidents *incidents;
 	struct incident *stored; /* from Redis (closed ones leave memory) */
 	size_t nstored;
@@ -151,16 +153,28 @@ report_collect_cb_(redisReply *r, void *arg)
 	struct report_delivery *dv = NULL;
 	struct report_input in;
 	struct report rep;
-	int ok = r == NULL || r->type == REDIS_REPLY_ARRAY;
-
-	if (!ok)
-		r = NULL; /* an error reply: no deliveries, the rest still */
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || c->partial) {
+		/* a report without its stored incidents or deliveries would
+		 * mislead: none */
+		log_warnx("report not made: redis did not answer (%s)",
+		          r == NULL                      ? "link lost"
+		          : r->type == REDIS_REPLY_ERROR ? r->str
+		          : c->partial                   ? "stored incidents"
+		                                         : "unexpected reply");
+		c->cb(NULL, 503,
+		      "redis unavailable: the report would be "
+		      "incomplete",
+		      c->arg);
+		free(c->stored);
+		free(c);
+		return;
+	}
 	incs.cap = incidents_count(c->incidents) + c->nstored + 1;
 	incs.v = calloc(incs.cap, sizeof(*incs.v));
-	dv = calloc(r != NULL ? r->elements + 1 : 1, sizeof(*dv));
+	dv = calloc(r->elements + 1, sizeof(*dv));
 	memset(&rep, 0, sizeof(rep));
 	if (incs.v == NULL || dv == NULL) {
-		c->cb(NULL, "out of memory", c->arg);
+		c->cb(NULL, 500, "out of memory", c->arg);
 		goto out;
 	}
 	incidents_each(c->incidents, report_inc_cb, &incs);
@@ -176,9 +190,9 @@ report_collect_cb_(redisReply *r, void *arg)
 	in.ndeliveries = report_deliveries(r, c, dv);
 	if (report_compute(&in, &rep) == -1) {
 		log_warnx("cannot compute the report: %s", rep.error);
-		c->cb(NULL, "cannot compute the report", c->arg);
+		c->cb(NULL, 500, "cannot compute the report", c->arg);
 	} else {
-		c->cb(&rep, NULL, c->arg);
+		c->cb(&rep, 0, NULL, c->arg);
 	}
 	report_free(&rep);
 out:
@@ -195,23 +209,18 @@ report_deliveries_ask(struct report_collect *c)
 	    store_command(c->store, report_collect_cb_, c,
 	                  "XREVRANGE %s:deliveries + - COUNT 200000",
 	                  store_prefix(c->store)) == -1)
-		report_collect_cb_(NULL, c); /* no deliveries: the rest still */
+		report_collect_cb_(NULL, c); /* no report */
 }
 
-/* The stored incidents are here: keep them, then the deliveries. */
+/* The stored incidents are here (v is ours): then the deliveries. */
 static void
 report_seen_cb(struct incident *v, size_t n, int ok, void *arg)
 {
 	struct report_collect *c = arg;
 
-	if (!ok)
-		log_warnx("report: the link dropped while reading stored "
-		          "incidents: read=%zu",
-		          n);
-	if (n > 0 && (c->stored = calloc(n, sizeof(*c->stored))) != NULL) {
-		memcpy(c->stored, v, n * sizeof(*v));
-		c->nstored = n;
-	}
+	c->stored = v;
+	c->nstored = n;
+	c->partial = !ok;
 	report_deliveries_ask(c);
 }
 
@@ -232,12 +241,15 @@ report_collect(struct store *st, struct incidents *is,
 	c->cb = cb;
 	c->arg = arg;
 	/* closed incidents are not in memory after a restart: read the
-	 * period's from Redis (without Redis: memory only) */
-	if (istore == NULL ||
-	    incidentstore_seen(istore, c->prev.start - REPORT_SEEN_BEFORE,
-	                       period->end, REPORT_SEEN_MAX, report_seen_cb,
-	                       c) == -1)
+	 * period's from Redis */
+	if (istore == NULL)
 		report_deliveries_ask(c);
+	else if (incidentstore_seen(istore, c->prev.start - REPORT_SEEN_BEFORE,
+	                            period->end, REPORT_SEEN_MAX,
+	                            report_seen_cb, c) == -1) {
+		c->partial = 1;
+		report_collect_cb_(NULL, c);
+	}
 	return 0;
 }
 
@@ -291,6 +303,8 @@ struct weekly {
 };
 
 static void weekly_arm(struct weekly *);
+static void weekly_wait(struct weekly *, const char *);
+static void weekly_next(struct weekly *);
 
 /* The slot (Monday at report.at, local) at or before t. */
 static int64_t
@@ -306,7 +320,7 @@ weekly_slot_before(const struct config *c, int64_t t)
 }
 
 static void
-weekly_ready(const struct report *r, const char *error, void *arg)
+weekly_ready(const struct report *r, int status, const char *error, void *arg)
 {
 	struct weekly_job *job = arg;
 	struct weekly *w = job->w;
@@ -324,8 +338,11 @@ weekly_ready(const struct report *r, const char *error, void *arg)
 		return;
 	w->job = NULL;
 	c = w->conf;
-	if (r == NULL) {
-		log_warnx("weekly report not sent: %s", error);
+	if (r == NULL || !store_accepting(w->store)) {
+		/* Redis went away while the report was gathered (or cannot
+		 * take the claims now): the slot stays, tried again */
+		(void)status;
+		weekly_wait(w, error != NULL ? error : "redis away");
 		return;
 	}
 	snprintf(week, sizeof(week), "%04d-W%02d", r->iso_year, r->iso_week);
@@ -334,8 +351,8 @@ weekly_ready(const struct report *r, const char *error, void *arg)
 	summary = report_render(r, report_write_summary, NULL);
 	html = report_render(r, report_write_html, NULL);
 	csv = report_render(r, report_write_csv, &csv_len);
-	text = malloc(8192);
-	robot = malloc(4096);
+	text = malloc(WEEKLY_TEXT_MAX);
+	robot = malloc(WEEKLY_TEXT_MAX);
 	if (summary == NULL || html == NULL || csv == NULL || text == NULL ||
 	    robot == NULL) {
 		log_warnx("weekly report not sent: out of memory: week=%s",
@@ -353,8 +370,8 @@ weekly_ready(const struct report *r, const char *error, void *arg)
 	v.summary = summary;
 	v.link = link;
 	render_text(c->templates.report_subject, &v, subject, sizeof(subject));
-	render_text(c->templates.report_text, &v, text, 8192);
-	render_text(c->templates.report_robot, &v, robot, 4096);
+	render_text(c->templates.report_text, &v, text, WEEKLY_TEXT_MAX);
+	render_text(c->templates.report_robot, &v, robot, WEEKLY_TEXT_MAX);
 	memset(&m, 0, sizeof(m));
 	m.week = week;
 	m.subject = subject;
@@ -369,6 +386,7 @@ weekly_ready(const struct report *r, const char *error, void *arg)
 	log_notice("weekly report handed to delivery: week=%s deliveries=%d "
 	           "html_bytes=%zu csv_bytes=%zu",
 	           week, n, strlen(html), csv_len);
+	weekly_next(w);
 out:
 	free(summary);
 	free(html);
@@ -385,11 +403,14 @@ weekly_send(struct weekly *w, int64_t slot)
 	struct weekly_job *job;
 
 	if (report_iso_week(slot - WEEKLY_WEEK_MS, clock_utc_offset(slot),
-	                    &wk) == -1)
+	                    &wk) == -1 ||
+	    (job = calloc(1, sizeof(*job))) == NULL) {
+		log_err("weekly report NOT made: bad slot or no memory: "
+		        "slot_ms=%lld",
+		        (long long)slot);
+		weekly_next(w);
 		return;
-	job = calloc(1, sizeof(*job));
-	if (job == NULL)
-		return;
+	}
 	job->w = w;
 	job->slot = slot;
 	w->job = job;
@@ -397,43 +418,80 @@ weekly_send(struct weekly *w, int64_t slot)
 	                   clock_now_ms(), weekly_ready, job) == -1) {
 		w->job = NULL;
 		free(job);
+		weekly_wait(w, "out of memory");
 	}
+}
+
+/* The slot could not be sent now: again in WEEKLY_RETRY_MS (real), while
+ * it is within catch_up. */
+static void
+weekly_wait(struct weekly *w, const char *why)
+{
+	struct timeval tv;
+
+	if (w->stopping)
+		return;
+	if (clock_now_ms() - w->slot > w->conf->report.catch_up) {
+		log_err("weekly report NOT sent: %s since its slot, past "
+		        "catch_up",
+		        why);
+		weekly_next(w);
+		return;
+	}
+	if (!w->waiting)
+		log_warnx("weekly report waits: %s", why);
+	w->waiting = 1;
+	clock_real_timeval(WEEKLY_RETRY_MS, &tv);
+	evtimer_add(w->ev, &tv);
+}
+
+/* The slot is handled (sent or given up): the next Monday, from the
+ * calendar (a zone's offset may have changed meanwhile). */
+static void
+weekly_next(struct weekly *w)
+{
+	int64_t next = weekly_slot_before(w->conf, w->slot + WEEKLY_WEEK_MS +
+	                                               12 * 3600 * 1000);
+
+	w->done = w->slot;
+	w->waiting = 0;
+	if (next <= w->slot) {
+		log_err("weekly report: cannot compute the next slot: "
+		        "slot_ms=%lld",
+		        (long long)w->slot);
+		return;
+	}
+	w->slot = next;
+	if (!w->stopping)
+		weekly_arm(w);
 }
 
 static void
 weekly_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct weekly *w = arg;
-	struct timeval tv;
 
 	(void)fd;
 	(void)what;
-	w->waiting = 0;
-	if (w->stopping)
+	if (w->stopping || w->job != NULL)
 		return;
 	if (clock_now_ms() < w->slot) { /* early (clock rounding) */
 		weekly_arm(w);
 		return;
 	}
-	if (!store_accepting(w->store) || !w->restored || w->job != NULL) {
-		/* without Redis no claim and no delivery stream: try again;
-		 * the slot stays the one to send until it is past catch_up;
-		 * and not before the incidents are back from Redis */
-		if (clock_now_ms() - w->slot <= w->conf->report.catch_up) {
-			if (!w->waiting)
-				log_warnx("weekly report waits for redis");
-			w->waiting = 1;
-			clock_real_timeval(WEEKLY_RETRY_MS, &tv);
-			evtimer_add(w->ev, &tv);
-			return;
-		}
-		log_err("weekly report NOT sent: redis away since its slot");
-	} else {
-		weekly_send(w, w->slot);
+	/* without Redis no stored incidents, no delivery stream and no
+	 * claims; and not before the incidents are back from Redis */
+	if (!store_accepting(w->store) || !w->restored) {
+		weekly_wait(w, "redis away");
+		return;
 	}
-	w->done = w->slot;
-	w->slot += WEEKLY_WEEK_MS;
-	weekly_arm(w);
+	if (clock_now_ms() - w->slot > w->conf->report.catch_up) {
+		/* the timer came late (a suspended host): not a stale week */
+		log_err("weekly report NOT sent: its slot is past catch_up");
+		weekly_next(w);
+		return;
+	}
+	weekly_send(w, w->slot);
 }
 
 static void
@@ -452,8 +510,11 @@ weekly_schedule(struct weekly *w)
 {
 	int64_t now = clock_now_ms(), last = weekly_slot_before(w->conf, now);
 
-	if (last < 0)
+	if (last < 0) {
+		log_err("weekly report: cannot compute its slot: now_ms=%lld",
+		        (long long)now);
 		return;
+	}
 	w->slot = now - last <= w->conf->report.catch_up && last > w->done
 	              ? last
 	              : last + WEEKLY_WEEK_MS;

@@ -1734,9 +1734,9 @@ static const struct cf_key cf_templates_keys[] = {
     K("report_subject", CF_TEMPLATE, struct conf_templates, report_subject, 0,
       1, 512, NULL, NULL),
     K("report_text", CF_TEMPLATE, struct conf_templates, report_text, 0, 1,
-      8192, NULL, NULL),
+      4000, NULL, NULL),
     K("report_robot", CF_TEMPLATE, struct conf_templates, report_robot, 0, 1,
-      4096, NULL, NULL),
+      4000, NULL, NULL),
     END,
 };
 static const struct cf_schema cf_templates_schema = {0, 0, NULL, NULL,
@@ -1920,6 +1920,13 @@ cf_root_check(struct cf_ctx *cx, void *obj, const config_setting_t *root,
 			       cf_member(cf_member(root, "report"), "mail_to"),
 			       "report.mail_to: '%s' is neither a recipient "
 			       "nor an e-mail address",
+			       to);
+		else if (strchr(to, '@') != NULL &&
+		         (strpbrk(to, " \t\r\n<>,") != NULL || strlen(to) > 63))
+			cf_err(cx,
+			       cf_member(cf_member(root, "report"), "mail_to"),
+			       "report.mail_to: '%s' is not an e-mail address "
+			       "(at most 63 bytes, no blanks, <, > or commas)",
 			       to);
 	}
 	for (i = 0; i < c->api.tokens.n; i++)

@@ -1029,8 +1029,10 @@ fetch_setup_common(struct fetch_xfer *x, const struct fetch_request *req)
 	                      req->tls_verify ? 1L : 0L);
 	bad |= fetch_opt_long(e, CURLOPT_SSL_VERIFYHOST,
 	                      req->tls_verify ? 2L : 0L);
-	if (req->ca_file != NULL)
+	if (req->ca_file != NULL) { /* these CAs only, not the system's too */
 		bad |= fetch_opt_str(e, CURLOPT_CAINFO, req->ca_file);
+		bad |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL) != CURLE_OK;
+	}
 	return bad ? -1 : 0;
 }
 

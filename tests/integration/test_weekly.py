@@ -162,6 +162,26 @@ class WeeklyTest(LoopbackTest):
         self.assertEqual(len(self.reports()), n_mail)
         self.assertEqual(len(self.robot_reports()), n_robot)
 
+    def test_waits_for_redis(self):
+        """Redis is down at Monday 09:00: the report waits (nothing half
+        made is sent) and goes out, once, when Redis is back."""
+        conf = self.config(feeds=False)
+        d = self.start(conf, MONDAY_9 - datetime.timedelta(seconds=30), scale=10)
+        try:
+            self.redis.kill()
+            self.wait(d, lambda: "weekly report waits: redis away" in d.log(), 15,
+                      "the report waiting for redis")
+            self.assertEqual(self.reports(), [])
+            self.redis.restart()
+            self.wait(d, lambda: len(self.reports()) >= 2, 20, "the mails once redis is back")
+            time.sleep(1.0)
+        finally:
+            d.stop()
+        self.assertEqual(d.returncode, 0, d.log()[-3000:])
+        self.assertEqual(sorted(m.rcpt_tos[0] for m in self.reports()),
+                         ["director@example.gov.cn", "office@example.gov.cn"])
+        self.assertEqual(d.log().count("weekly report handed"), 1, d.log()[-3000:])
+
     def test_missed_slot_caught_up_once(self):
         """Down at Monday 09:00, up at 15:00: the week's report goes out at
         once; a daemon started Tuesday 10:00 (past catch_up) sends none.
