@@ -294,6 +294,9 @@ int sign_ack_verify(const char *secret, const char *token, int64_t now,
 void sign_civil(int64_t days, int64_t *y, int *mon, int *mday);
 
 /* deliver.c */
+#define DELIVER_NCHANNELS 5
+/* "console", "email", "sms", "wecom", "dingtalk" */
+extern const char *const deliver_channel_names[DELIVER_NCHANNELS];
 struct deliver;
 struct deliver *deliver_new(struct event_base *, struct store *,
                             const struct config *);

@@ -34,8 +34,9 @@
 #define DL_THROTTLE_MS (10 * 60 * 1000) /* DingTalk's penalty */
 
 enum dl_channel { DL_CONSOLE, DL_EMAIL, DL_SMS, DL_WECOM, DL_DINGTALK, DL_N };
-static const char *const dl_channel_names[DL_N] = {"console", "email", "sms",
-                                                   "wecom", "dingtalk"};
+_Static_assert(DL_N == DELIVER_NCHANNELS, "alerts.h names every channel");
+const char *const deliver_channel_names[DL_N] = {"console", "email", "sms",
+                                                 "wecom", "dingtalk"};
 
 /* One delivery: everything needed to send it (again) lives here. */
 struct dl_job {
@@ -177,12 +178,13 @@ dl_record(struct dl_job *j, const char *state, long status, const char *answer)
 
 	snprintf(now, sizeof(now), "%lld", (long long)clock_now_ms());
 	if (store_state(d->store, NULL) != STORE_UP && d->spool != NULL) {
-		json_t *o = json_pack(
-		    "{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s}", "op",
-		    "record", "key", j->key, "channel", dl_channel_names[j->ch],
-		    "recipient", j->recipient, "attempt", j->attempts, "state",
-		    state, "status", (json_int_t)status, "answer",
-		    answer != NULL ? answer : "", "at", now);
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:s, s:s}",
+		              "op", "record", "key", j->key, "channel",
+		              deliver_channel_names[j->ch], "recipient",
+		              j->recipient, "attempt", j->attempts, "state",
+		              state, "status", (json_int_t)status, "answer",
+		              answer != NULL ? answer : "", "at", now);
 		char *line = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 
 		if (line == NULL || spool_append(d->spool, line) == -1)
@@ -193,7 +195,7 @@ dl_record(struct dl_job *j, const char *state, long status, const char *answer)
 		json_decref(o);
 		return;
 	}
-	dl_record_redis(d, j->key, dl_channel_names[j->ch], j->recipient,
+	dl_record_redis(d, j->key, deliver_channel_names[j->ch], j->recipient,
 	                j->attempts, state, status, answer, now);
 }
 
@@ -288,7 +290,7 @@ dl_done(struct dl_job *j, int ok, int permanent, long status,
 		j->done = 1;
 		log_info("alert delivered: key=%s channel=%s recipient=%s "
 		         "attempt=%d status=%ld",
-		         j->key, dl_channel_names[j->ch], j->recipient,
+		         j->key, deliver_channel_names[j->ch], j->recipient,
 		         j->attempts, status);
 		dl_record(j, "sent", status, answer);
 	} else if (j->done) {
@@ -300,7 +302,7 @@ dl_done(struct dl_job *j, int ok, int permanent, long status,
 		j->done = 1;
 		log_err("alert NOT delivered, giving up: key=%s channel=%s "
 		        "recipient=%s attempt=%d status=%ld answer=\"%.200s\"",
-		        j->key, dl_channel_names[j->ch], j->recipient,
+		        j->key, deliver_channel_names[j->ch], j->recipient,
 		        j->attempts, status, answer != NULL ? answer : "");
 		dl_record(j, permanent ? "failed" : "given_up", status, answer);
 	} else {
@@ -309,7 +311,7 @@ dl_done(struct dl_job *j, int ok, int permanent, long status,
 		log_warnx("alert delivery failed, retrying: key=%s channel=%s "
 		          "recipient=%s attempt=%d status=%ld in_ms=%lld "
 		          "answer=\"%.200s\"",
-		          j->key, dl_channel_names[j->ch], j->recipient,
+		          j->key, deliver_channel_names[j->ch], j->recipient,
 		          j->attempts, status, (long long)wait,
 		          answer != NULL ? answer : "");
 		dl_record(j, "retry", status, answer);
@@ -342,7 +344,7 @@ dl_console_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	clock_format(clock_now_ms(), when, sizeof(when));
-	fprintf(f, "\n┌─ %s %s → %s%s%s\n", when, dl_channel_names[j->ch],
+	fprintf(f, "\n┌─ %s %s → %s%s%s\n", when, deliver_channel_names[j->ch],
 	        j->name, j->contact[0] ? " " : "", j->contact);
 	if (j->subject[0] != '\0')
 		fprintf(f, "│ %s\n│\n", j->subject);
@@ -1111,7 +1113,7 @@ dl_robot_failed(struct dl_job *j, long status, const char *answer)
 		j->d->rate_until[j->ch] = clock_real_ms() + DL_THROTTLE_MS;
 		log_warnx("robot throttled by the provider: channel=%s "
 		          "for_ms=%d",
-		          dl_channel_names[j->ch], DL_THROTTLE_MS);
+		          deliver_channel_names[j->ch], DL_THROTTLE_MS);
 	}
 	dl_fallback_sms(j);
 }
@@ -1179,12 +1181,12 @@ dl_digest_make(struct deliver *d, int r)
 		return NULL;
 	}
 	snprintf(dg->key, sizeof(dg->key), "digest:%s:%lld",
-	         dl_channel_names[dg->ch], (long long)clock_now_ms());
+	         deliver_channel_names[dg->ch], (long long)clock_now_ms());
 	snprintf(dg->text, sizeof(dg->text), "【汇总%zu条】\n%s%s", n,
 	         b.s != NULL ? b.s : "", b.truncated ? "\n……" : "");
 	text_buf_free(&b);
 	log_notice("robot digest: channel=%s messages=%zu",
-	           dl_channel_names[dg->ch], n);
+	           deliver_channel_names[dg->ch], n);
 	return dg;
 }
 
@@ -1342,8 +1344,8 @@ dl_claim_fields(const struct dl_job *j)
 {
 	json_t *o = json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:s}", "channel",
-	    dl_channel_names[j->ch], "recipient", j->recipient, "name", j->name,
-	    "contact", j->contact, "mentions", j->mentions, "subject",
+	    deliver_channel_names[j->ch], "recipient", j->recipient, "name",
+	    j->name, "contact", j->contact, "mentions", j->mentions, "subject",
 	    j->subject, "text", j->text, "group", j->group, "stage", j->stage,
 	    "key", j->key);
 
@@ -1681,10 +1683,10 @@ dl_job_name(struct dl_job *j, const struct incident *inc, int k,
 	         (unsigned long long)inc->id, milestone_name(k), stage_name);
 	snprintf(j->key, sizeof(j->key), "%llu:%s:%s:%s:%s",
 	         (unsigned long long)inc->id, milestone_name(k), stage_name,
-	         j->recipient, dl_channel_names[j->ch]);
+	         j->recipient, deliver_channel_names[j->ch]);
 	snprintf(j->group, sizeof(j->group), "%llu:%s:%s:%s",
 	         (unsigned long long)inc->id, milestone_name(k), j->recipient,
-	         dl_channel_names[j->ch]);
+	         deliver_channel_names[j->ch]);
 }
 
 /*
@@ -2018,7 +2020,7 @@ deliver_source_down(struct deliver *d, const char *feed, const char *error,
 				continue;
 			snprintf(j->key, sizeof(j->key), "source:%s:%lld:%s:%s",
 			         feed, (long long)since, r->id,
-			         dl_channel_names[ch]);
+			         deliver_channel_names[ch]);
 			snprintf(j->group, sizeof(j->group), "%s", j->key);
 			snprintf(j->subject, sizeof(j->subject), "%s",
 			         ch == DL_EMAIL ? "【信息源中断】" : "");
@@ -2092,7 +2094,7 @@ deliver_report(struct deliver *d, const struct deliver_report_msg *m)
 		if (j == NULL)
 			continue;
 		snprintf(j->key, sizeof(j->key), "report:%s:group:%s", m->week,
-		         dl_channel_names[ch]);
+		         deliver_channel_names[ch]);
 		snprintf(j->group, sizeof(j->group), "%s", j->key);
 		snprintf(j->subject, sizeof(j->subject), "%s", m->subject);
 		snprintf(j->text, sizeof(j->text), "%s", m->robot);
@@ -2126,7 +2128,7 @@ dl_resume_cb(redisReply *r, void *arg)
 			continue;
 		if (strcmp(f, "channel") == 0) {
 			for (ch = 0; ch < DL_N; ch++)
-				if (strcmp(v, dl_channel_names[ch]) == 0)
+				if (strcmp(v, deliver_channel_names[ch]) == 0)
 					j->ch = (enum dl_channel)ch;
 		} else if (strcmp(f, "key") == 0)
 			snprintf(j->key, sizeof(j->key), "%s", v);
@@ -2350,12 +2352,12 @@ deliver_metrics(const struct deliver *d, FILE *f)
 		fprintf(f,
 		        "yq_deliveries_total{channel=\"%s\",outcome=\"sent\"} "
 		        "%lld\n",
-		        dl_channel_names[ch], (long long)d->ch_sent[ch]);
+		        deliver_channel_names[ch], (long long)d->ch_sent[ch]);
 		fprintf(
 		    f,
 		    "yq_deliveries_total{channel=\"%s\",outcome=\"failed\"} "
 		    "%lld\n",
-		    dl_channel_names[ch], (long long)d->ch_failed[ch]);
+		    deliver_channel_names[ch], (long long)d->ch_failed[ch]);
 	}
 	fprintf(f,
 	        "# HELP yq_delivery_attempts_total Delivery attempts.\n"

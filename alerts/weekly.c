@@ -25,12 +25,27 @@
  * starts, plus clock skew) to the period's end; at most this many. */
 #define REPORT_SEEN_BEFORE (7 * 24 * 3600 * INT64_C(1000))
 #define REPORT_SEEN_MAX    20000
+/* Delivery attempts: a page per reply, at most this many read, and the
+ * reading stops at a page wholly older than the previous period by a
+ * day. */
+#define REPORT_PAGE         2000
+#define REPORT_DLV_READ_MAX 200000
+#define REPORT_DLV_MARGIN   (24 * 3600 * INT64_C(1000))
+#define REPORT_CHANNELS_MAX 16
 
 /* Collecting ------------------------------------------------------------ */
 
 struct report_collect {
 	struct store *store;
 	int partial; /* Redis did not answer all: no report */
+	int oom;
+	/* the delivery attempts, read a page at a time (newest first) so
+	 * that the loop runs between pages; channel names interned */
+	struct report_delivery *dv;
+	size_t ndv, capdv, seen;
+	char last_id[64];
+	char chan[REPORT_CHANNELS_MAX][REPORT_MAX_NAME];
+	size_t nchan;
 	struct incidents *incidents;
 	struct incident *stored; /* from Redis (closed ones leave memory) */
 	size_t nstored;
@@ -77,20 +92,52 @@ report_inc_cb(const struct incident *inc, void *arg)
 	}
 }
 
-/* The stream's entries in [prev.start, period.end) into dv; how many.
- * Strings point into r. */
-static size_t
-report_deliveries(const redisReply *r, const struct report_collect *c,
-                  struct report_delivery *dv)
+/* A channel name from the stream, interned (the reply is freed after
+ * the page): one of at most REPORT_CHANNELS_MAX, else "other". */
+static const char *
+report_channel(struct report_collect *c, const char *name)
 {
-	size_t i, k, nd = 0;
+	size_t i;
 
-	for (i = 0; r != NULL && i < r->elements; i++) {
+	for (i = 0; i < c->nchan; i++)
+		if (strcmp(c->chan[i], name) == 0)
+			return c->chan[i];
+	if (c->nchan == REPORT_CHANNELS_MAX || strlen(name) >= REPORT_MAX_NAME)
+		return "other";
+	snprintf(c->chan[c->nchan], REPORT_MAX_NAME, "%s", name);
+	return c->chan[c->nchan++];
+}
+
+/* One page of XREVRANGE: its entries in [prev.start, period.end) into
+ * c->dv.  1 if the reading should go on. */
+static int
+report_page(struct report_collect *c, const redisReply *r)
+{
+	size_t i, k;
+	int newer = 0; /* an entry of this page is not wholly too old */
+
+	if (c->capdv - c->ndv < r->elements) {
+		size_t cap = c->ndv + r->elements + 1;
+		struct report_delivery *nv =
+		    reallocarray(c->dv, cap, sizeof(*nv));
+
+		if (nv == NULL) {
+			c->oom = 1;
+			return 0;
+		}
+		c->dv = nv;
+		c->capdv = cap;
+	}
+	for (i = 0; i < r->elements; i++) {
 		const redisReply *e = r->element[i], *fl;
-		struct report_delivery *d = &dv[nd];
+		struct report_delivery *d = &c->dv[c->ndv];
 
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+		    e->element[0]->type != REDIS_REPLY_STRING)
 			continue;
+		snprintf(c->last_id, sizeof(c->last_id), "%s",
+		         e->element[0]->str);
+		c->seen++;
 		fl = e->element[1];
 		d->channel = NULL;
 		d->state = -1;
@@ -111,11 +158,16 @@ report_deliveries(const redisReply *r, const struct report_collect *c,
 			else if (strcmp(key, "at") == 0)
 				d->at = strtoll(v, NULL, 10);
 		}
+		if (d->at >= c->prev.start - REPORT_DLV_MARGIN)
+			newer = 1;
 		if (d->channel != NULL && d->state >= 0 &&
-		    d->at >= c->prev.start && d->at < c->period.end)
-			nd++;
+		    d->at >= c->prev.start && d->at < c->period.end) {
+			d->channel = report_channel(c, d->channel);
+			c->ndv++;
+		}
 	}
-	return nd;
+	return newer && r->elements == REPORT_PAGE &&
+	       c->seen < REPORT_DLV_READ_MAX;
 }
 
 static int
@@ -146,34 +198,35 @@ report_add_stored(const struct report_collect *c, struct report_incs *l)
 }
 
 static void
-report_collect_cb_(redisReply *r, void *arg)
+report_collect_free(struct report_collect *c)
 {
-	struct report_collect *c = arg;
+	free(c->stored);
+	free(c->dv);
+	free(c);
+}
+
+/* Everything is here (or partial): the report, to the callback. */
+static void
+report_collect_end(struct report_collect *c, const char *why)
+{
 	struct report_incs incs = {NULL, 0, 0};
-	struct report_delivery *dv = NULL;
 	struct report_input in;
 	struct report rep;
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || c->partial) {
+
+	if (why != NULL) {
 		/* a report without its stored incidents or deliveries would
 		 * mislead: none */
-		log_warnx("report not made: redis did not answer (%s)",
-		          r == NULL                      ? "link lost"
-		          : r->type == REDIS_REPLY_ERROR ? r->str
-		          : c->partial                   ? "stored incidents"
-		                                         : "unexpected reply");
+		log_warnx("report not made: redis did not answer (%s)", why);
 		c->cb(NULL, 503,
-		      "redis unavailable: the report would be "
-		      "incomplete",
+		      "redis unavailable: the report would be incomplete",
 		      c->arg);
-		free(c->stored);
-		free(c);
+		report_collect_free(c);
 		return;
 	}
 	incs.cap = incidents_count(c->incidents) + c->nstored + 1;
-	incs.v = calloc(incs.cap, sizeof(*incs.v));
-	dv = calloc(r->elements + 1, sizeof(*dv));
+	incs.v = c->oom ? NULL : calloc(incs.cap, sizeof(*incs.v));
 	memset(&rep, 0, sizeof(rep));
-	if (incs.v == NULL || dv == NULL) {
+	if (incs.v == NULL) {
 		c->cb(NULL, 500, "out of memory", c->arg);
 		goto out;
 	}
@@ -186,8 +239,8 @@ report_collect_cb_(redisReply *r, void *arg)
 	in.utc_offset_min = clock_utc_offset(c->now);
 	in.incidents = incs.v;
 	in.nincidents = incs.n;
-	in.deliveries = dv;
-	in.ndeliveries = report_deliveries(r, c, dv);
+	in.deliveries = c->dv;
+	in.ndeliveries = c->ndv;
 	if (report_compute(&in, &rep) == -1) {
 		log_warnx("cannot compute the report: %s", rep.error);
 		c->cb(NULL, 500, "cannot compute the report", c->arg);
@@ -197,19 +250,53 @@ report_collect_cb_(redisReply *r, void *arg)
 	report_free(&rep);
 out:
 	free(incs.v);
-	free(dv);
-	free(c->stored);
-	free(c);
+	report_collect_free(c);
+}
+
+static void report_deliveries_ask(struct report_collect *);
+
+/* A page of delivery attempts: the next one, or the report. */
+static void
+report_page_cb(redisReply *r, void *arg)
+{
+	struct report_collect *c = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		report_collect_end(c, r == NULL ? "link lost"
+		                      : r->type == REDIS_REPLY_ERROR
+		                          ? r->str
+		                          : "unexpected reply");
+		return;
+	}
+	if (report_page(c, r))
+		report_deliveries_ask(c);
+	else
+		report_collect_end(c, NULL);
 }
 
 static void
 report_deliveries_ask(struct report_collect *c)
 {
-	if (!store_accepting(c->store) ||
-	    store_command(c->store, report_collect_cb_, c,
-	                  "XREVRANGE %s:deliveries + - COUNT 200000",
-	                  store_prefix(c->store)) == -1)
-		report_collect_cb_(NULL, c); /* no report */
+	int rc;
+
+	if (c->partial) {
+		report_collect_end(c, "stored incidents");
+		return;
+	}
+	if (!store_accepting(c->store)) {
+		report_collect_end(c, "redis away");
+		return;
+	}
+	rc = c->last_id[0] == '\0'
+	         ? store_command(c->store, report_page_cb, c,
+	                         "XREVRANGE %s:deliveries + - COUNT %d",
+	                         store_prefix(c->store), REPORT_PAGE)
+	         : store_command(c->store, report_page_cb, c,
+	                         "XREVRANGE %s:deliveries (%s - COUNT %d",
+	                         store_prefix(c->store), c->last_id,
+	                         REPORT_PAGE);
+	if (rc == -1)
+		report_collect_end(c, "redis away");
 }
 
 /* The stored incidents are here (v is ours): then the deliveries. */
@@ -235,6 +322,10 @@ report_collect(struct store *st, struct incidents *is,
 		return -1;
 	c->store = st;
 	c->incidents = is;
+	/* our channels keep their names whatever else the stream holds */
+	for (c->nchan = 0; c->nchan < DELIVER_NCHANNELS; c->nchan++)
+		snprintf(c->chan[c->nchan], REPORT_MAX_NAME, "%s",
+		         deliver_channel_names[c->nchan]);
 	c->period = *period;
 	report_previous(period, &c->prev);
 	c->now = now;
@@ -246,10 +337,8 @@ report_collect(struct store *st, struct incidents *is,
 		report_deliveries_ask(c);
 	else if (incidentstore_seen(istore, c->prev.start - REPORT_SEEN_BEFORE,
 	                            period->end, REPORT_SEEN_MAX,
-	                            report_seen_cb, c) == -1) {
-		c->partial = 1;
-		report_collect_cb_(NULL, c);
-	}
+	                            report_seen_cb, c) == -1)
+		report_collect_end(c, "redis away");
 	return 0;
 }
 

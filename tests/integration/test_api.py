@@ -627,6 +627,30 @@ class ApiTest(ApiFixture):
         wait_for(lambda: len(self.listing()) == 1, timeout=10, what="the open incident back")
         self.assertEqual(counts()[0], before[0])
 
+    def test_report_reads_every_page(self):
+        """The delivery stream is read a page (2,000) at a time so the loop
+        runs between pages: 4,500 attempts in the week all count, and
+        unknown channel names are capped (16 names with ours, the rest
+        "other"), so they can crowd out neither memory nor our own."""
+        self.wait_incidents()
+        at0 = ms(T0)
+        for i in range(4500):
+            self.redis.command("XADD", "yq:deliveries", "*", "key", "k%d" % i,
+                               "channel", "sms", "recipient", "duty", "attempt", "1",
+                               "state", "sent" if i % 3 else "retry", "status", "200",
+                               "answer", "ok", "at", str(at0 + i * 1000))
+        for i in range(20):
+            self.redis.command("XADD", "yq:deliveries", "*", "channel", "x" * 100 + str(i),
+                               "state", "failed", "at", str(at0 + i))
+        rc, out, err = self.ctl("report", "--format", "json", "--at", str(at0))
+        self.assertEqual(rc, 0, err)
+        chans = {c["channel"]: c for c in json.loads(out)["deliveries"]}
+        self.assertEqual(chans["sms"]["attempts"], 4500)
+        self.assertEqual(chans["sms"]["sent"], 3000)
+        self.assertEqual(chans["sms"]["retry"], 1500)
+        self.assertEqual(len(chans), 1 + 11 + 1, sorted(chans))
+        self.assertEqual(chans["other"]["attempts"], 9)
+
     def test_rate_limit_per_client(self):
         """A client that floods the API (over api.burst, 100) gets 429
         with Retry-After; a second later (api.rate, 20/s) it may go on."""
