@@ -1029,12 +1029,82 @@ istore_members_cb(redisReply *r, void *arg)
 		istore_restored(st);
 }
 
+/*
+ * PREFIX:incidents:seen came with the report reading stored incidents;
+ * data written before it have incidents (closed ones) it does not list.
+ * Once, when the index is missing: SCAN the incident hashes, a page at a
+ * time, and index each by its first_seen in one script per page.
+ */
+static const char istore_index_script[] =
+    "local n = 0\n"
+    "for i = 2, #ARGV do\n"
+    "  if string.match(ARGV[i], ':incident:%d+$') then\n"
+    "    local fs = redis.call('HGET', ARGV[i], 'first_seen')\n"
+    "    local id = string.match(ARGV[i], '(%d+)$')\n"
+    "    if fs and tonumber(fs) then\n"
+    "      redis.call('ZADD', ARGV[1], fs, id)\n"
+    "      n = n + 1\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+static void
+istore_index_page_cb(redisReply *r, void *arg)
+{
+	struct incidentstore *st = arg;
+	struct store_args a = {0};
+	char key[160];
+	const redisReply *keys;
+	size_t i;
+
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY)
+		return; /* the next start tries again (the index is missing) */
+	keys = r->element[1];
+	snprintf(key, sizeof(key), "%s:incidents:seen",
+	         store_prefix(st->store));
+	store_args_add(&a, "EVAL", 4);
+	store_args_add(&a, istore_index_script, sizeof(istore_index_script));
+	store_args_add(&a, "0", 1);
+	store_args_add(&a, key, sizeof(key));
+	for (i = 0; i < keys->elements; i++)
+		if (keys->element[i]->type == REDIS_REPLY_STRING)
+			store_args_add(&a, keys->element[i]->str, 512);
+	if (a.n > 4)
+		store_args_send(st->store, &a, NULL, NULL);
+	store_args_clear(&a);
+	if (strcmp(r->element[0]->str, "0") == 0) {
+		log_info("stored incidents indexed for the report");
+		return;
+	}
+	store_command(st->store, istore_index_page_cb, st,
+	              "SCAN %s MATCH %s:incident:* COUNT 1000",
+	              r->element[0]->str, store_prefix(st->store));
+}
+
+static void
+istore_index_exists_cb(redisReply *r, void *arg)
+{
+	struct incidentstore *st = arg;
+
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER || r->integer != 0)
+		return;
+	log_notice("indexing the stored incidents for the report (once)");
+	store_command(st->store, istore_index_page_cb, st,
+	              "SCAN 0 MATCH %s:incident:* COUNT 1000",
+	              store_prefix(st->store));
+}
+
 static void
 istore_ready(struct incidentstore *st)
 {
 	if (st->ready)
 		return;
 	st->ready = 1;
+	store_command(st->store, istore_index_exists_cb, st,
+	              "EXISTS %s:incidents:seen", store_prefix(st->store));
 	log_info("incidents restored from redis: open=%zu scheduled=%zu "
 	         "offset=%s",
 	         incidents_count(st->incidents),

@@ -626,6 +626,16 @@ class ApiTest(ApiFixture):
                                     "--time-start", now]).start()
         wait_for(lambda: len(self.listing()) == 1, timeout=10, what="the open incident back")
         self.assertEqual(counts()[0], before[0])
+        # data from before the index: it is rebuilt once at the next start
+        self.redis.command("DEL", "yq:incidents:seen")
+        now = self.d.healthz()[1]["now"]
+        self.d.stop()
+        self.assertEqual(self.d.returncode, 0, self.d.log()[-3000:])
+        self.d = Daemon(conf, args=["--time-scale", str(self.TIME_SCALE),
+                                    "--time-start", now]).start()
+        wait_for(lambda: self.redis.command("ZCARD", "yq:incidents:seen") == 2,
+                 timeout=10, what="the index rebuilt")
+        self.assertEqual(counts()[0], before[0])
 
     def test_report_reads_every_page(self):
         """The delivery stream is read a page (2,000) at a time so the loop
