@@ -392,6 +392,13 @@ struct weekly {
 };
 
 static void weekly_arm(struct weekly *);
+
+/* Somebody is to get the report. */
+static int
+weekly_enabled(const struct config *c)
+{
+	return c->report.mail_to.n > 0 || c->report.robots;
+}
 static void weekly_wait(struct weekly *, const char *);
 static void weekly_next(struct weekly *);
 
@@ -562,7 +569,7 @@ weekly_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (w->stopping || w->job != NULL)
+	if (w->stopping || w->job != NULL || !weekly_enabled(w->conf))
 		return;
 	if (clock_now_ms() < w->slot) { /* early (clock rounding) */
 		weekly_arm(w);
@@ -630,7 +637,7 @@ weekly_new(struct event_base *base, const struct config *conf, struct store *st,
 		free(w);
 		return NULL;
 	}
-	if (conf->report.mail_to.n > 0 || conf->report.robots)
+	if (weekly_enabled(conf))
 		weekly_schedule(w);
 	return w;
 }
@@ -640,7 +647,8 @@ weekly_reconfigure(struct weekly *w, const struct config *conf)
 {
 	w->conf = conf;
 	evtimer_del(w->ev);
-	if (!w->stopping && (conf->report.mail_to.n > 0 || conf->report.robots))
+	w->waiting = 0;
+	if (!w->stopping && weekly_enabled(conf))
 		weekly_schedule(w);
 }
 
