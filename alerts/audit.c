@@ -49,17 +49,6 @@ static const struct audit_field {
 };
 #define AUDIT_NFIELDS (sizeof(audit_fields) / sizeof(audit_fields[0]))
 
-/* Length of s, or max if s has no NUL within max bytes. */
-static size_t
-audit_strnlen(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max && s[n] != '\0')
-		n++;
-	return n;
-}
-
 static int
 audit_fail(char *out, size_t outsz)
 {
@@ -248,7 +237,7 @@ audit_line(const char *line, char hash[AUDIT_HASH_SIZE],
 		snprintf(msg, msglen, "missing");
 		return -1;
 	}
-	len = audit_strnlen(line, AUDIT_LINE_MAX + 1);
+	len = strnlen(line, AUDIT_LINE_MAX + 1);
 	if (len > AUDIT_LINE_MAX) {
 		snprintf(msg, msglen, "too long");
 		return -1;
@@ -319,9 +308,9 @@ audit_object(const char *prev, const struct audit_event *ev)
 	if (ev->who == NULL || ev->action == NULL || ev->when < 0 ||
 	    ev->incident > (uint64_t)INT64_MAX)
 		return NULL;
-	nwho = audit_strnlen(ev->who, AUDIT_WHO_MAX + 1);
-	naction = audit_strnlen(ev->action, AUDIT_ACTION_MAX + 1);
-	nnote = audit_strnlen(note, AUDIT_NOTE_MAX + 1);
+	nwho = strnlen(ev->who, AUDIT_WHO_MAX + 1);
+	naction = strnlen(ev->action, AUDIT_ACTION_MAX + 1);
+	nnote = strnlen(note, AUDIT_NOTE_MAX + 1);
 	if (nwho > AUDIT_WHO_MAX || naction > AUDIT_ACTION_MAX ||
 	    nnote > AUDIT_NOTE_MAX)
 		return NULL;
@@ -437,7 +426,7 @@ audit_token_len(const char *token)
 
 	if (token == NULL)
 		return 0;
-	n = audit_strnlen(token, AUDIT_TOKEN_MAX + 1);
+	n = strnlen(token, AUDIT_TOKEN_MAX + 1);
 	if (n < AUDIT_TOKEN_MIN || n > AUDIT_TOKEN_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -477,7 +466,7 @@ audit_token_check(const char *presented, const char *stored_hash)
 
 	if (stored_hash == NULL)
 		return 0;
-	n = audit_strnlen(stored_hash, AUDIT_TOKEN_HASH_SIZE);
+	n = strnlen(stored_hash, AUDIT_TOKEN_HASH_SIZE);
 	if (audit_token_hash(presented, mine) != 0)
 		return 0;
 	return sign_equal(mine, strlen(mine), stored_hash, n);
@@ -500,7 +489,7 @@ audit_bearer(const char *authorization_header, char *token, size_t len)
 	token[0] = '\0';
 	if (h == NULL)
 		return -1;
-	n = audit_strnlen(h, AUDIT_AUTH_MAX + 1);
+	n = strnlen(h, AUDIT_AUTH_MAX + 1);
 	if (n > AUDIT_AUTH_MAX || n < AUDIT_BEARER_LEN + 2)
 		return -1;
 	for (i = 0; i < AUDIT_BEARER_LEN; i++) {

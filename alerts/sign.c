@@ -109,17 +109,6 @@ sign_fail(char *out, size_t outsz)
 	return -1;
 }
 
-/* Length of s, or max if s has no NUL within max bytes. */
-static size_t
-sign_strnlen(const char *s, size_t max)
-{
-	size_t n = 0;
-
-	while (n < max && s[n] != '\0')
-		n++;
-	return n;
-}
-
 /* Length of s if it is 1..max bytes, else 0 (also for NULL). */
 static size_t
 sign_len(const char *s, size_t max)
@@ -128,7 +117,7 @@ sign_len(const char *s, size_t max)
 
 	if (s == NULL)
 		return 0;
-	n = sign_strnlen(s, max + 1);
+	n = strnlen(s, max + 1);
 	return n > max ? 0 : n;
 }
 
@@ -761,7 +750,7 @@ sign_ack_parse(const char *token, unsigned char raw[SIGN_ACK_RAW_MAX])
 {
 	size_t tlen, n, rlen;
 
-	tlen = sign_strnlen(token, SIGN_ACK_TOKEN_SIZE);
+	tlen = strnlen(token, SIGN_ACK_TOKEN_SIZE);
 	if (tlen >= SIGN_ACK_TOKEN_SIZE ||
 	    sign_b64url_decode(token, tlen, raw, SIGN_ACK_RAW_MAX, &n) == -1 ||
 	    n < SIGN_ACK_HEAD + 1 + SIGN_ACK_MAC_LEN)
