@@ -170,31 +170,15 @@ report_page(struct report_collect *c, const redisReply *r)
 	       c->seen < REPORT_DLV_READ_MAX;
 }
 
-static int
-report_cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The stored incidents that memory does not hold (memory is newer). */
 static void
 report_add_stored(const struct report_collect *c, struct report_incs *l)
 {
-	uint64_t *ids = calloc(l->n + 1, sizeof(*ids));
-	size_t i, n = l->n;
+	size_t i;
 
-	if (ids == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		ids[i] = l->v[i].id;
-	qsort(ids, n, sizeof(*ids), report_cmp_u64);
 	for (i = 0; i < c->nstored; i++)
-		if (bsearch(&c->stored[i].id, ids, n, sizeof(*ids),
-		            report_cmp_u64) == NULL)
+		if (incidents_get(c->incidents, c->stored[i].id) == NULL)
 			report_inc_cb(&c->stored[i], l);
-	free(ids);
 }
 
 static void
