@@ -91,6 +91,17 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0)
         self.assertIn("check-config", r.stdout)
         self.assertEqual(run([YUQINGCTL, "no-such-command"]).returncode, 2)
+        # every command listed answers --help with its own usage, exit 0,
+        # and touches nothing (no config, no daemon needed)
+        commands = [ln.split()[0] for ln in r.stdout.splitlines()[1:]
+                    if ln.startswith("  ")]
+        self.assertGreaterEqual(len(commands), 16, commands)
+        for c in commands:
+            if c in ("version", "help"):
+                continue
+            h = run([YUQINGCTL, c, "--help"])
+            self.assertEqual(h.returncode, 0, (c, h.stderr))
+            self.assertTrue(h.stdout.startswith("usage: yuqingctl " + c), (c, h.stdout))
 
     def test_check_config_both_binaries(self):
         good, _ = write_config(self.tmp, self.redis)
